@@ -1,0 +1,23 @@
+# yolo_nano_ros: one-command set-up, tests, demo and benchmarks on any Linux machine.
+# Everything runs from .venv (ROS 2 Kilted wheels + locally built vision_msgs); see README.md.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup lint test test-fast clean
+
+setup:
+	@bash scripts/setup_env.sh $(VENV)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# pytest exits 5 when it collects no tests: make treats that as a failure, as it should.
+test: setup lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf build install log .pytest_cache .ruff_cache

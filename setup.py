@@ -1,0 +1,59 @@
+"""ament_python package: builds with `colcon build` on a robot and `pip install -e .` anywhere."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "yolo_nano_ros"
+
+# Runtime needs of the nodes and tools. On a robot, rclpy / sensor_msgs / vision_msgs come from
+# ROS (package.xml); these come from pip (see README "Install on a robot").
+INSTALL_REQUIRES = [
+    "numpy>=1.23",
+    "opencv-python-headless>=4.8,<5",
+    "onnxruntime>=1.16",
+    "PyYAML>=6",
+    "rosbags==0.11.9",
+    "psutil>=5.9",
+    "tqdm>=4.66",
+    "matplotlib>=3.7",
+]
+EXTRAS_REQUIRE = {
+    # Training and export: a development-time tool, never imported by the nodes.
+    "train": ["torch==2.13.0", "onnx>=1.15"],
+    # Jetson-only: jtop talks to the jetson-stats service; tegrastats works without it.
+    "jetson": ["jetson-stats>=4.2"],
+    "dev": [
+        "pytest>=8",
+        "pytest-timeout>=2.3",
+        "ruff==0.17.5",
+        "catkin-pkg==1.1.1",
+        "colcon-common-extensions==0.3.0",
+        "pycocotools>=2.0.8",
+    ],
+}
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(exclude=["test", "test.*"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
+        (f"share/{PACKAGE}/config", glob("config/*.yaml") + glob("config/*.xml") + glob("config/*.rviz")),
+        (f"share/{PACKAGE}/models", glob("models/*.onnx") + glob("models/*.json") + glob("models/*.md")),
+    ],
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS_REQUIRE,
+    zip_safe=True,
+    maintainer="yolo_nano_ros developers",
+    maintainer_email="yolo-nano-ros@example.com",
+    description="YOLO Nano object detection for ROS 2: TensorRT on Jetson, ONNX Runtime anywhere.",
+    license="Apache-2.0",
+    entry_points={
+        "console_scripts": [
+            "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
+        ],
+    },
+)
