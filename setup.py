@@ -53,6 +53,7 @@ setup(
     license="Apache-2.0",
     entry_points={
         "console_scripts": [
+            "yolo-nano = yolo_nano_ros.cli:main",
             "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
         ],
     },

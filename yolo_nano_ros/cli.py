@@ -1,0 +1,136 @@
+"""`yolo-nano <command>`: one entry point, each command a thin wrapper over a library function.
+
+Imports happen inside each command so `detect` on a robot never loads torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def model_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input-size", type=int, default=416, help="multiple of 32 (default 416)")
+    p.add_argument("--num-classes", type=int, default=20, help="default 20 (VOC)")
+    p.add_argument("--expansion", type=float, default=1.0, help="EP/PEP expansion factor (default 1)")
+    p.add_argument("--channel-multiple", type=int, default=1, help="round widths up to this multiple")
+
+
+def config_from_args(args: argparse.Namespace):  # -> YoloNanoConfig
+    from yolo_nano_ros.model.config import VOC_CLASSES, YoloNanoConfig
+
+    names = VOC_CLASSES if args.num_classes == 20 else tuple(f"class{i}" for i in range(args.num_classes))
+    return YoloNanoConfig(num_classes=args.num_classes, class_names=names, input_size=args.input_size,
+                          expansion=args.expansion, channel_multiple=args.channel_multiple)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.model.info import print_info
+
+    print_info(config_from_args(args), args.json)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.training.trainer import TrainSettings, train
+
+    settings = TrainSettings(
+        data=Path(args.data), out=Path(args.out), epochs=args.epochs, batch_size=args.batch_size,
+        input_size=args.input_size, lr=args.lr, device=args.device, workers=args.workers,
+        resume=args.resume, expansion=args.expansion, mosaic=args.mosaic, seed=args.seed,
+        eval_every=args.eval_every, augment=not args.no_augment, weights=args.weights,
+    )
+    result = train(settings)
+    print(f"best checkpoint: {result.best_checkpoint} (mAP@0.5 {result.best_map50:.3f})")
+    return 0
+
+
+def cmd_anchors(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.training.anchors import anchors_for_dataset
+
+    anchors, fitness = anchors_for_dataset(Path(args.data), args.input_size, seed=args.seed)
+    flat = ", ".join(f"{w:.0f},{h:.0f}" for level in anchors for w, h in level)
+    print(f"anchors @{args.input_size} (small -> large): {flat}")
+    print(f"mean best-anchor IoU: {fitness:.3f}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.model.export import export_onnx
+
+    out = export_onnx(Path(args.checkpoint), Path(args.out), opset=args.opset,
+                      dynamic_batch=args.dynamic_batch, uint8_input=args.uint8_input)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.training.evaluate import evaluate_checkpoint_or_model
+
+    report = evaluate_checkpoint_or_model(Path(args.model), Path(args.data), split=args.split,
+                                          out_dir=Path(args.out) if args.out else None,
+                                          conf_threshold=args.conf)
+    print(report.to_markdown())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yolo-nano", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("info", help="parameters, MACs, ops and weight sizes vs the paper")
+    model_config_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("train", help="train on VOC XML / COCO JSON / YOLO txt data")
+    p.add_argument("--data", required=True, help="DATA.yaml (see docs/training.md)")
+    p.add_argument("--out", default="runs/train", help="output directory (checkpoints, CSV log)")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--input-size", type=int, default=416)
+    p.add_argument("--lr", type=float, default=0.01, help="peak SGD learning rate")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--expansion", type=float, default=1.0)
+    p.add_argument("--mosaic", type=float, default=0.0, help="probability of a mosaic sample")
+    p.add_argument("--no-augment", action="store_true", help="disable augmentation (overfit checks)")
+    p.add_argument("--eval-every", type=int, default=5, help="epochs between validations")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--weights", default=None, help="initialise from a checkpoint")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("anchors", help="k-means anchors from the training boxes")
+    p.add_argument("--data", required=True)
+    p.add_argument("--input-size", type=int, default=416)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_anchors)
+
+    p = sub.add_parser("export", help="export a checkpoint to ONNX")
+    p.add_argument("checkpoint", help="a .pt checkpoint from `yolo-nano train`")
+    p.add_argument("--onnx", dest="out", required=True, help="output .onnx path")
+    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--dynamic-batch", action="store_true")
+    p.add_argument("--uint8-input", action="store_true",
+                   help="take uint8 NHWC RGB input; normalise inside the graph (for GPU backends)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("evaluate", help="mAP of a checkpoint or ONNX model on a dataset split")
+    p.add_argument("model", help=".pt checkpoint or .onnx")
+    p.add_argument("--data", required=True)
+    p.add_argument("--split", default="val", choices=["train", "val"])
+    p.add_argument("--conf", type=float, default=0.001, help="score threshold for mAP (default 0.001)")
+    p.add_argument("--out", default=None, help="directory for report.md, report.json, PR curves")
+    p.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Detection metrics (VOC and COCO conventions) and reports. NumPy only."""

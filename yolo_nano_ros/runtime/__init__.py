@@ -1,0 +1,1 @@
+"""Inference runtime: pre-processing, backends, post-processing. Never imports torch or rclpy."""

@@ -1,0 +1,146 @@
+"""Decode YOLO Nano's three raw head maps and run class-aware NMS, vectorised in NumPy.
+
+Decoding (the same formula the trainer's loss uses, YOLOv5-style, bounded so training is stable):
+    xy = (2 sigmoid(t_xy) - 0.5 + cell) * stride,   wh = (2 sigmoid(t_wh))^2 * anchor,
+    score = sigmoid(t_obj) * sigmoid(t_cls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """What the decoder needs to know about a model's outputs."""
+
+    num_classes: int
+    anchors: tuple[tuple[tuple[float, float], ...], ...]
+    strides: tuple[int, ...] = (8, 16, 32)
+
+
+@dataclass
+class Detections:
+    """N detections: boxes (N, 4) xyxy float32, scores (N,), class_ids (N,) int."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    class_ids: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Detections:
+        return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free and faster than 1 / (1 + exp(-x))
+
+
+@dataclass
+class HeadDecoder:
+    """Raw maps (N, A*(5+C), H, W) per level -> boxes in model-input pixels and class scores."""
+
+    spec: HeadSpec
+    _grids: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def _grid(self, level: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+        key = (level, h, w)
+        if key not in self._grids:
+            ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
+            cells = np.stack([xs, ys], -1)[None] - 0.5  # (1, H, W, 2), the -0.5 of the formula folded in
+            anchors = np.asarray(self.spec.anchors[level], np.float32)[:, None, None, :]  # (A, 1, 1, 2)
+            self._grids[key] = (cells, anchors)
+        return self._grids[key]
+
+    def decode(self, maps: list[np.ndarray], batch_index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Returns boxes (M, 4) xyxy and scores (M, C) = objectness x class probability."""
+        n_out = 5 + self.spec.num_classes
+        all_boxes, all_scores = [], []
+        for level, raw in enumerate(maps):
+            _, ch, h, w = raw.shape
+            a = ch // n_out
+            p = sigmoid(raw[batch_index].reshape(a, n_out, h, w).transpose(0, 2, 3, 1))  # (A, H, W, n_out)
+            cells, anchors = self._grid(level, h, w)
+            stride = self.spec.strides[level]
+            xy = (p[..., 0:2] * 2.0 + cells) * stride
+            wh = (p[..., 2:4] * 2.0) ** 2 * anchors
+            boxes = np.concatenate([xy - wh / 2, xy + wh / 2], -1).reshape(-1, 4)
+            all_boxes.append(boxes)
+            all_scores.append((p[..., 5:] * p[..., 4:5]).reshape(-1, self.spec.num_classes))
+        return np.concatenate(all_boxes), np.concatenate(all_scores)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of (N, 4) and (M, 4) xyxy boxes -> (N, M)."""
+    area_a = (a[:, 2] - a[:, 0]).clip(0) * (a[:, 3] - a[:, 1]).clip(0)
+    area_b = (b[:, 2] - b[:, 0]).clip(0) * (b[:, 3] - b[:, 1]).clip(0)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = (rb - lt).clip(0).prod(-1)
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Greedy NMS; returns kept indices in descending score order (torchvision's semantics).
+
+    The IoU matrix is computed once, vectorised; the only Python loop runs over candidates and is
+    a single boolean test for the suppressed ones.
+    """
+    if len(scores) == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(-scores, kind="stable")
+    over = box_iou(boxes[order], boxes[order]) > iou_threshold
+    suppressed = np.zeros(len(order), bool)
+    keep = []
+    for i in range(len(order)):
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        suppressed |= over[i]
+    return order[np.asarray(keep, np.int64)]
+
+
+def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Class-aware NMS: boxes of different classes never suppress each other (offset trick)."""
+    if len(scores) == 0:
+        return np.zeros(0, np.int64)
+    span = float(boxes.max() - min(boxes.min(), 0.0)) + 1.0
+    shifted = boxes + (class_ids.astype(boxes.dtype) * span)[:, None]
+    return nms(shifted, scores, iou_threshold)
+
+
+@dataclass(frozen=True)
+class PostprocessSettings:
+    conf_threshold: float = 0.25
+    iou_threshold: float = 0.45
+    max_detections: int = 100
+    max_candidates: int = 3000
+    multi_label: bool = False
+    class_filter: frozenset[int] | None = None
+
+
+def select_and_nms(boxes: np.ndarray, scores: np.ndarray, s: PostprocessSettings) -> Detections:
+    """Score threshold, optional class filter, top-k, class-aware NMS, max detections."""
+    if s.multi_label:
+        idx, cls = np.nonzero(scores > s.conf_threshold)
+        conf = scores[idx, cls]
+    else:
+        cls = scores.argmax(1)
+        conf = scores[np.arange(len(scores)), cls]
+        idx = np.nonzero(conf > s.conf_threshold)[0]
+        cls, conf = cls[idx], conf[idx]
+    if s.class_filter is not None:
+        mask = np.isin(cls, np.fromiter(s.class_filter, np.int64))
+        idx, cls, conf = idx[mask], cls[mask], conf[mask]
+    if len(conf) > s.max_candidates:
+        top = np.argpartition(-conf, s.max_candidates)[: s.max_candidates]
+        idx, cls, conf = idx[top], cls[top], conf[top]
+    cand = boxes[idx]
+    keep = batched_nms(cand, conf, cls, s.iou_threshold)[: s.max_detections]
+    return Detections(cand[keep].astype(np.float32), conf[keep].astype(np.float32), cls[keep].astype(np.int64))

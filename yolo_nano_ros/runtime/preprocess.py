@@ -1,0 +1,63 @@
+"""Letterbox pre-processing: aspect-preserving resize + constant padding to the model's square input.
+
+The inverse (`unletterbox_boxes`) maps detections back to the original image's pixels, so every
+consumer (node, evaluator, CLI) reports boxes in the camera's own coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+PAD_VALUE = 114
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How an image was fitted into the model input: scale, then offset by (pad_x, pad_y)."""
+
+    scale: float
+    pad_x: float
+    pad_y: float
+    source_width: int
+    source_height: int
+
+
+def letterbox(image: np.ndarray, size: int, pad_value: int = PAD_VALUE) -> tuple[np.ndarray, Letterbox]:
+    """HxWx3 uint8 -> size x size x 3 uint8 (same channel order) and the transform used."""
+    h, w = image.shape[:2]
+    if h == 0 or w == 0:
+        raise ValueError(f"cannot letterbox an empty image of shape {image.shape}")
+    scale = min(size / w, size / h)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = image if (new_w, new_h) == (w, h) else cv2.resize(image, (new_w, new_h), interpolation=interp)
+    out = cv2.copyMakeBorder(resized, pad_y, size - new_h - pad_y, pad_x, size - new_w - pad_x,
+                             cv2.BORDER_CONSTANT, value=(pad_value,) * 3)
+    return out, Letterbox(scale, float(pad_x), float(pad_y), w, h)
+
+
+def unletterbox_boxes(boxes: np.ndarray, lb: Letterbox) -> np.ndarray:
+    """(N, 4) xyxy in model-input pixels -> source-image pixels, clipped to the image."""
+    out = boxes.astype(np.float32, copy=True)
+    out[:, [0, 2]] = (out[:, [0, 2]] - lb.pad_x) / lb.scale
+    out[:, [1, 3]] = (out[:, [1, 3]] - lb.pad_y) / lb.scale
+    np.clip(out[:, [0, 2]], 0, lb.source_width, out=out[:, [0, 2]])
+    np.clip(out[:, [1, 3]], 0, lb.source_height, out=out[:, [1, 3]])
+    return out
+
+
+def letterbox_boxes(boxes: np.ndarray, lb: Letterbox) -> np.ndarray:
+    """Source-image xyxy -> model-input xyxy (for training targets)."""
+    out = boxes.astype(np.float32, copy=True)
+    out[:, [0, 2]] = out[:, [0, 2]] * lb.scale + lb.pad_x
+    out[:, [1, 3]] = out[:, [1, 3]] * lb.scale + lb.pad_y
+    return out
+
+
+def to_input_tensor(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB -> 1x3xHxW float32 in [0, 1] (the float-input model's normalisation)."""
+    return np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32) * np.float32(1 / 255)

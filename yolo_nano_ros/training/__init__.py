@@ -1,0 +1,1 @@
+"""Training (development-time; needs the `train` extra: torch). The runtime never imports this."""
