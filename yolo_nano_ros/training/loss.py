@@ -27,7 +27,9 @@ def bbox_ciou(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-7) -> to
     enclose = torch.max(p2, t2) - torch.min(p1, t1)
     c2 = enclose.pow(2).sum(1) + eps
     rho2 = (pred[:, :2] - target[:, :2]).pow(2).sum(1)
-    v = (4 / math.pi**2) * (torch.atan(target[:, 2] / (target[:, 3] + eps)) - torch.atan(pred[:, 2] / (pred[:, 3] + eps))).pow(2)
+    angle_t = torch.atan(target[:, 2] / (target[:, 3] + eps))
+    angle_p = torch.atan(pred[:, 2] / (pred[:, 3] + eps))
+    v = (4 / math.pi**2) * (angle_t - angle_p).pow(2)
     with torch.no_grad():
         alpha = v / (v - iou + 1 + eps)
     return iou - (rho2 / c2 + v * alpha)
@@ -86,7 +88,7 @@ class YoloLoss(nn.Module):
         total = (lbox + lobj + lcls) * batch
         return total, torch.stack([lbox, lobj, lcls]).detach()
 
-    def assign(self, targets: torch.Tensor, level: int, h: int, w: int):  # noqa: ANN201
+    def assign(self, targets: torch.Tensor, level: int, h: int, w: int):
         device = targets.device
         anchors = self.anchors_grid[level].to(device)  # (3, 2)
         stride = self.cfg.strides[level]

@@ -1,0 +1,16 @@
+"""Paths to the shared real data used by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+COCO128 = SHARED / "data" / "coco128"
+COCO128_IMAGES = COCO128 / "images" / "train2017"
+COCO128_VOC_YAML = REPO_ROOT / "config" / "datasets" / "coco128_voc.yaml"
+TEGRASTATS_SAMPLES = SHARED / "data" / "tegrastats" / "samples.tsv"
+
+
+def coco128_images(n: int) -> list[Path]:
+    return sorted(COCO128_IMAGES.glob("*.jpg"))[:n]

@@ -1,0 +1,97 @@
+"""Decode, NMS and letterbox: hand-computed cases and brute-force references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from yolo_nano_ros.runtime.postprocess import (
+    HeadDecoder,
+    HeadSpec,
+    PostprocessSettings,
+    batched_nms,
+    box_iou,
+    nms,
+    select_and_nms,
+)
+from yolo_nano_ros.runtime.preprocess import letterbox, letterbox_boxes, unletterbox_boxes
+
+
+def brute_force_nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, thr: float) -> list[int]:
+    """O(n^2) greedy reference: walk boxes by score, keep one unless a kept same-class box overlaps it."""
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    kept: list[int] = []
+    for i in order:
+        ok = True
+        for k in kept:
+            if classes[k] != classes[i]:
+                continue
+            x1, y1 = max(boxes[i, 0], boxes[k, 0]), max(boxes[i, 1], boxes[k, 1])
+            x2, y2 = min(boxes[i, 2], boxes[k, 2]), min(boxes[i, 3], boxes[k, 3])
+            inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+            union = ((boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1])
+                     + (boxes[k, 2] - boxes[k, 0]) * (boxes[k, 3] - boxes[k, 1]) - inter)
+            if inter / union > thr:
+                ok = False
+                break
+        if ok:
+            kept.append(i)
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_class_aware_nms_equals_brute_force_on_thousands_of_boxes(seed):
+    rng = np.random.default_rng(seed)
+    n = 2000
+    xy = rng.uniform(0, 400, (n, 2))
+    boxes = np.concatenate([xy, xy + rng.uniform(5, 120, (n, 2))], 1)
+    scores = rng.random(n)
+    classes = rng.integers(0, 5, n)
+    thr = rng.choice([0.3, 0.45, 0.7])
+    assert batched_nms(boxes, scores, classes, thr).tolist() == brute_force_nms(boxes, scores, classes, thr)
+
+
+def test_nms_of_nothing():
+    assert nms(np.zeros((0, 4)), np.zeros(0), 0.5).tolist() == []
+
+
+def test_decode_hand_computed_cell():
+    """One class, one level of 2x2 cells at stride 32, anchors (10, 20)/(30, 40)/(50, 60)."""
+    spec = HeadSpec(num_classes=1, anchors=(((10, 20), (30, 40), (50, 60)),), strides=(32,))
+    raw = np.zeros((1, 3 * 6, 2, 2), np.float32)  # all logits 0 -> sigmoid 0.5 everywhere
+    raw[0, 6 + 4, 1, 0] = 10.0  # anchor 1, row 1, col 0: objectness logit 10
+    boxes, scores = HeadDecoder(spec).decode([raw])
+    assert boxes.shape == (12, 4) and scores.shape == (12, 1)
+    # xy = (2*0.5 - 0.5 + (col, row)) * 32 = (16, 48); wh = (2*0.5)^2 * (30, 40) = (30, 40)
+    i = 1 * 4 + 1 * 2 + 0  # (anchor, row, col) flattened
+    np.testing.assert_allclose(boxes[i], [16 - 15, 48 - 20, 16 + 15, 48 + 20], atol=1e-5)
+    expected_score = 1 / (1 + np.exp(-10.0)) * 0.5
+    assert scores[i, 0] == pytest.approx(expected_score, rel=1e-5)
+    assert np.argmax(scores[:, 0]) == i
+
+
+def test_select_threshold_class_filter_and_max_detections():
+    boxes = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [50, 50, 60, 60], [100, 100, 120, 120]], np.float32)
+    scores = np.array([[0.9, 0.0], [0.8, 0.0], [0.0, 0.7], [0.1, 0.05]], np.float32)
+    d = select_and_nms(boxes, scores, PostprocessSettings(conf_threshold=0.25))
+    assert d.class_ids.tolist() == [0, 1] and d.scores.tolist() == pytest.approx([0.9, 0.7])
+    only_1 = select_and_nms(boxes, scores, PostprocessSettings(conf_threshold=0.25, class_filter=frozenset({1})))
+    assert only_1.class_ids.tolist() == [1]
+    assert len(select_and_nms(boxes, scores, PostprocessSettings(conf_threshold=0.25, max_detections=1))) == 1
+
+
+@pytest.mark.parametrize(("h", "w"), [(480, 640), (640, 480), (333, 517), (416, 416), (100, 1000)])
+def test_letterbox_round_trip(h, w):
+    img = np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
+    out, lb = letterbox(img, 416)
+    assert out.shape == (416, 416, 3)
+    boxes = np.array([[0, 0, w, h], [w * 0.25, h * 0.5, w * 0.5, h * 0.75]], np.float32)
+    there = letterbox_boxes(boxes, lb)
+    assert there.min() >= -0.5 and there.max() <= 416.5
+    np.testing.assert_allclose(unletterbox_boxes(there, lb), boxes, atol=1e-3)
+
+
+def test_box_iou_known_values():
+    a = np.array([[0, 0, 10, 10]], float)
+    b = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]], float)
+    np.testing.assert_allclose(box_iou(a, b)[0], [1.0, 50 / 150, 0.0])

@@ -1,0 +1,116 @@
+"""The Detector facade: a numpy image in, detections in that image's pixels out, whatever the backend."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from yolo_nano_ros.runtime.backends.base import Backend
+from yolo_nano_ros.runtime.model_info import ModelLoadError
+from yolo_nano_ros.runtime.postprocess import Detections, HeadDecoder, PostprocessSettings, select_and_nms
+from yolo_nano_ros.runtime.preprocess import Letterbox, letterbox, to_input_tensor, unletterbox_boxes
+
+ColorOrder = Literal["rgb", "bgr"]
+
+
+@dataclass(frozen=True)
+class Detection:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    class_id: int
+    class_name: str
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"bbox": [round(v, 2) for v in (self.x1, self.y1, self.x2, self.y2)],
+                "class_id": self.class_id, "class_name": self.class_name, "score": round(self.score, 5)}
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    pre_ms: float
+    infer_ms: float
+    post_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.pre_ms + self.infer_ms + self.post_ms
+
+
+@dataclass
+class DetectionResult:
+    detections: Detections  # source-image pixels
+    class_names: tuple[str, ...]
+    times: StageTimes
+
+    def as_list(self) -> list[Detection]:
+        d = self.detections
+        return [Detection(*map(float, d.boxes[i]), int(d.class_ids[i]), self.class_names[int(d.class_ids[i])],
+                          float(d.scores[i])) for i in range(len(d))]
+
+
+def open_backend(path: Path, backend: str = "auto", device: str = "cpu") -> Backend:
+    """Pick the backend for a model file; `auto` decides by what the file is."""
+    suffix = path.suffix.lower()
+    if backend in ("auto", "onnxruntime") and suffix == ".onnx":
+        from yolo_nano_ros.runtime.backends.onnxruntime_backend import OnnxRuntimeBackend
+
+        return OnnxRuntimeBackend(path)
+    if backend in ("auto", "torch") and suffix in (".pt", ".pth"):
+        from yolo_nano_ros.runtime.backends.torch_backend import TorchBackend
+
+        return TorchBackend.from_checkpoint(path, device)
+    raise ModelLoadError(f"no {backend!r} backend for {path.name}: use a .onnx (onnxruntime) or .pt (torch) model")
+
+
+class Detector:
+    def __init__(self, backend: Backend, settings: PostprocessSettings | None = None) -> None:
+        self.backend = backend
+        self.info = backend.info
+        self.settings = settings or PostprocessSettings()
+        self.decoder = HeadDecoder(self.info.head)
+
+    @classmethod
+    def from_path(cls, path: str | Path, backend: str = "auto", settings: PostprocessSettings | None = None,
+                  device: str = "cpu") -> Detector:
+        return cls(open_backend(Path(path), backend, device), settings)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.info.class_names
+
+    def update_settings(self, **changes: object) -> None:
+        self.settings = replace(self.settings, **changes)
+
+    def preprocess(self, image: np.ndarray, color: ColorOrder = "rgb") -> tuple[np.ndarray, Letterbox]:
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an HxWx3 uint8 image, got shape {image.shape} dtype {image.dtype}")
+        boxed, lb = letterbox(image, self.info.input_size)
+        if color == "bgr":
+            boxed = cv2.cvtColor(boxed, cv2.COLOR_BGR2RGB)  # after resizing: fewer pixels to swap
+        if self.info.uint8_input:
+            return boxed[None], lb
+        return to_input_tensor(boxed), lb
+
+    def postprocess(self, maps: list[np.ndarray], lb: Letterbox) -> Detections:
+        boxes, scores = self.decoder.decode(maps)
+        dets = select_and_nms(boxes, scores, self.settings)
+        dets.boxes = unletterbox_boxes(dets.boxes, lb)
+        return dets
+
+    def detect(self, image: np.ndarray, color: ColorOrder = "rgb") -> DetectionResult:
+        t0 = time.perf_counter()
+        batch, lb = self.preprocess(image, color)
+        t1 = time.perf_counter()
+        maps = self.backend.infer(batch)
+        t2 = time.perf_counter()
+        dets = self.postprocess(maps, lb)
+        t3 = time.perf_counter()
+        return DetectionResult(dets, self.class_names, StageTimes((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))

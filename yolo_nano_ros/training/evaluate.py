@@ -1,0 +1,54 @@
+"""mAP of a detector (any backend) on a dataset split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from yolo_nano_ros.data.annotations import Dataset, load_split
+from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
+from yolo_nano_ros.evaluation.report import metrics_markdown, save_metrics
+from yolo_nano_ros.runtime.detector import Detector
+from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+from yolo_nano_ros.training.dataset import read_rgb
+
+# mAP is computed over the whole PR curve: keep low-score detections, one per class per box.
+EVAL_SETTINGS = PostprocessSettings(conf_threshold=0.001, iou_threshold=0.5, max_detections=100, multi_label=True)
+
+
+@dataclass
+class EvaluationReport:
+    metrics: DetectionMetrics
+    images: int
+
+    def to_markdown(self) -> str:
+        return metrics_markdown(self.metrics, f"Detection accuracy on {self.images} images")
+
+
+def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = True) -> DetectionMetrics:
+    if tuple(detector.class_names) != tuple(dataset.names):
+        raise ValueError(f"model classes {detector.class_names[:5]}... differ from the dataset's {dataset.names[:5]}...")
+    gts, preds = [], []
+    for sample in tqdm(dataset.samples, desc="evaluate", unit="img", disable=not progress, leave=False):
+        result = detector.detect(read_rgb(sample))
+        d = result.detections
+        gts.append(GroundTruth(sample.boxes, sample.labels, sample.difficult))
+        preds.append(Predictions(d.boxes, d.scores, d.class_ids))
+    return evaluate_detections(gts, preds, dataset.names)
+
+
+def evaluate_checkpoint_or_model(model: Path, data: Path, split: str = "val", out_dir: Path | None = None,
+                                 conf_threshold: float = 0.001) -> EvaluationReport:
+    from dataclasses import replace
+
+    detector = Detector.from_path(model, settings=replace(EVAL_SETTINGS, conf_threshold=conf_threshold))
+    dataset = load_split(data, split)
+    metrics = evaluate_detector(detector, dataset)
+    if out_dir:
+        save_metrics(metrics, out_dir, {"model": str(model), "data": str(data), "split": split,
+                                        "images": len(dataset.samples)})
+    return EvaluationReport(metrics, len(dataset.samples))
+
+
