@@ -29,7 +29,8 @@ class EvaluationReport:
 
 def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = True) -> DetectionMetrics:
     if tuple(detector.class_names) != tuple(dataset.names):
-        raise ValueError(f"model classes {detector.class_names[:5]}... differ from the dataset's {dataset.names[:5]}...")
+        raise ValueError(f"model classes {detector.class_names[:5]}... differ from the dataset's "
+                         f"{dataset.names[:5]}...")
     gts, preds = [], []
     for sample in tqdm(dataset.samples, desc="evaluate", unit="img", disable=not progress, leave=False):
         result = detector.detect(read_rgb(sample))
