@@ -1,0 +1,181 @@
+"""`yolo-nano build-engine`: ONNX -> TensorRT engine (FP16 default, INT8 with entropy calibration, DLA).
+
+Written to NVIDIA's documented Python API for TensorRT 8.5 (JetPack 5) and 10.x (JetPack 6): the
+builder, OnnxParser, builder config with set_memory_pool_limit, build_serialized_network, an
+IInt8EntropyCalibrator2 over letterboxed real images with a reusable cache, and a progress monitor
+where TensorRT has one (>= 10). Every engine gets a JSON sidecar (engine_cache.EngineSidecar).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from yolo_nano_ros.runtime.backends.tensorrt_backend import import_tensorrt_stack, platform_from
+from yolo_nano_ros.runtime.engine_cache import EngineSidecar, Precision, file_sha256
+from yolo_nano_ros.runtime.model_info import METADATA_KEY, ModelLoadError
+from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
+
+log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    onnx: Path
+    engine: Path
+    precision: Precision = Precision.FP16
+    workspace_mb: int = 1024
+    dla_core: int | None = None
+    calib_images: Path | None = None
+    calib_cache: Path | None = None
+    calib_batches: int = 64
+
+
+def calibration_batches(images: Path, size: int, uint8_input: bool, limit: int) -> Iterator[np.ndarray]:
+    """Letterboxed real images, exactly as the runtime will feed them."""
+    paths = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
+    if not paths:
+        raise ModelLoadError(f"no calibration images (jpg/png) under {images}")
+    for path in paths:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            continue
+        boxed, _ = letterbox(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), size)
+        yield np.ascontiguousarray(boxed[None]) if uint8_input else to_input_tensor(boxed)
+
+
+def make_entropy_calibrator(trt: Any, cuda: Any, batches: Iterator[np.ndarray] | None, cache: Path) -> Any:
+    """An IInt8EntropyCalibrator2; with a cache file present TensorRT reads it and never asks for batches."""
+
+    class EntropyCalibrator(trt.IInt8EntropyCalibrator2):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches, self.cache, self.device, self.count = batches, cache, None, 0
+
+        def get_batch_size(self) -> int:
+            return 1
+
+        def get_batch(self, names: list[str]) -> list[int] | None:
+            if self.batches is None:
+                return None
+            batch = next(self.batches, None)
+            if batch is None:
+                return None
+            if self.device is None:
+                self.device = cuda.mem_alloc(batch.nbytes)
+            cuda.memcpy_htod(self.device, np.ascontiguousarray(batch))
+            self.count += 1
+            return [int(self.device)]
+
+        def read_calibration_cache(self) -> bytes | None:
+            return self.cache.read_bytes() if self.cache.is_file() else None
+
+        def write_calibration_cache(self, data: bytes) -> None:
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            self.cache.write_bytes(bytes(data))
+
+    return EntropyCalibrator()
+
+
+def make_progress_monitor(trt: Any) -> Any | None:
+    """TensorRT >= 10 reports build phases; print them so a long first build is never silent."""
+    if not hasattr(trt, "IProgressMonitor"):
+        return None
+
+    class PhasePrinter(trt.IProgressMonitor):
+        def __init__(self) -> None:
+            trt.IProgressMonitor.__init__(self)
+            self.started = time.monotonic()
+
+        def phase_start(self, phase_name: str, parent_phase: str | None, num_steps: int) -> None:
+            elapsed = time.monotonic() - self.started
+            print(f"[build-engine {elapsed:6.1f}s] {phase_name} ({num_steps} steps)", flush=True)
+
+        def step_complete(self, phase_name: str, step: int) -> bool:
+            return True  # False would cancel the build
+
+        def phase_finish(self, phase_name: str) -> None:
+            pass
+
+    return PhasePrinter()
+
+
+def read_onnx_config(onnx_path: Path) -> tuple[dict, tuple[int, ...], bool]:
+    import onnx
+
+    proto = onnx.load(str(onnx_path), load_external_data=False)
+    meta = {p.key: p.value for p in proto.metadata_props}
+    if METADATA_KEY not in meta:
+        raise ModelLoadError(f"{onnx_path} lacks '{METADATA_KEY}' metadata: export it with `yolo-nano export`")
+    dims = tuple(d.dim_value if d.dim_value > 0 else -1 for d in proto.graph.input[0].type.tensor_type.shape.dim)
+    return json.loads(meta[METADATA_KEY]), dims, meta.get("input_format") == "uint8_nhwc_rgb"
+
+
+def build_engine(s: BuildSettings) -> Path:
+    trt, cuda = import_tensorrt_stack()
+    config_dict, input_dims, uint8_input = read_onnx_config(s.onnx)
+    platform = platform_from(trt, cuda)
+    context = cuda.Device(0).make_context()
+    try:
+        logger = trt.Logger(trt.Logger.INFO)
+        builder = trt.Builder(logger)
+        major = int(trt.__version__.split(".")[0])
+        flags = 0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+        network = builder.create_network(flags)
+        parser = trt.OnnxParser(network, logger)
+        if not parser.parse(s.onnx.read_bytes()):
+            errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+            raise ModelLoadError(f"TensorRT cannot parse {s.onnx}: {errors}")
+        config = builder.create_builder_config()
+        config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_mb << 20)
+        inp = network.get_input(0)
+        if input_dims and input_dims[0] < 0:  # dynamic batch: build for batch 1
+            profile = builder.create_optimization_profile()
+            static = (1, *input_dims[1:])
+            profile.set_shape(inp.name, static, static, static)
+            config.add_optimization_profile(profile)
+        if s.precision in (Precision.FP16, Precision.INT8):
+            config.set_flag(trt.BuilderFlag.FP16)  # INT8 keeps FP16 for layers without INT8 kernels
+        if s.precision is Precision.INT8:
+            config.set_flag(trt.BuilderFlag.INT8)
+            cache = s.calib_cache or s.engine.with_suffix(".calib")
+            batches = None
+            if not cache.is_file():
+                if s.calib_images is None:
+                    raise ModelLoadError("INT8 needs --calib-images DIR (or an existing --calib-cache)")
+                batches = calibration_batches(s.calib_images, int(config_dict["input_size"]), uint8_input,
+                                              s.calib_batches)
+            config.int8_calibrator = make_entropy_calibrator(trt, cuda, batches, cache)
+        if s.dla_core is not None:
+            config.default_device_type = trt.DeviceType.DLA
+            config.DLA_core = s.dla_core
+            config.set_flag(trt.BuilderFlag.GPU_FALLBACK)
+        monitor = make_progress_monitor(trt)
+        if monitor is not None:
+            config.progress_monitor = monitor
+        print(f"building {s.precision.value} engine for {platform.gpu_name} with TensorRT {platform.tensorrt_version}"
+              " (first builds take minutes)", flush=True)
+        started = time.monotonic()
+        serialized = builder.build_serialized_network(network, config)
+        if serialized is None:
+            raise ModelLoadError("TensorRT engine build failed (see the TensorRT log above)")
+        s.engine.parent.mkdir(parents=True, exist_ok=True)
+        s.engine.write_bytes(bytes(serialized))
+        shape = tuple(int(d) for d in inp.shape)
+        EngineSidecar(file_sha256(s.onnx), platform.tensorrt_version, platform.gpu_name,
+                      platform.compute_capability, s.precision.value, (1, *shape[1:]) if shape[0] < 0 else shape,
+                      tuple(config_dict["class_names"]), config_dict, s.dla_core).write(s.engine)
+        print(f"wrote {s.engine} in {time.monotonic() - started:.0f} s", flush=True)
+        return s.engine
+    finally:
+        context.pop()
+        context.detach()
