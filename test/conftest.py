@@ -48,3 +48,28 @@ def probe(request: pytest.FixtureRequest) -> Iterator[RosProbe]:
         yield node
     finally:
         node.close()
+
+
+@pytest.fixture(scope="session")
+def exported_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(checkpoint .pt, ONNX) of a 320 YOLO Nano with BN statistics from real images (random weights)."""
+    torch = pytest.importorskip("torch")
+    import cv2
+    from conftest_data import coco128_images
+
+    from yolo_nano_ros.model.checkpoint import save_checkpoint
+    from yolo_nano_ros.model.config import YoloNanoConfig
+    from yolo_nano_ros.model.export import export_model
+    from yolo_nano_ros.model.yolo_nano import YoloNano
+    from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
+
+    torch.manual_seed(0)
+    model = YoloNano(YoloNanoConfig(input_size=320)).train()
+    with torch.no_grad():
+        for path in coco128_images(4):
+            img, _ = letterbox(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB), 320)
+            model(torch.from_numpy(to_input_tensor(img)))
+    model.eval()
+    out = tmp_path_factory.mktemp("model")
+    save_checkpoint(out / "model.pt", model, model.cfg)
+    return out / "model.pt", export_model(model, out / "model.onnx")

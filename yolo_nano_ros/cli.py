@@ -75,6 +75,86 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def postprocess_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help=".onnx, .engine or .pt")
+    p.add_argument("--backend", default="auto", choices=["auto", "tensorrt", "onnxruntime", "torch"])
+    p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
+    p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
+
+
+def detector_from_args(args: argparse.Namespace):  # -> Detector
+    from yolo_nano_ros.runtime.detector import Detector
+    from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+
+    settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms)
+    detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr))
+    print(f"backend: {detector.backend.name} ({detector.selection_reason})", file=sys.stderr)
+    return detector
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    import json
+
+    import cv2
+
+    from yolo_nano_ros.runtime.annotate import draw_detections
+    from yolo_nano_ros.runtime.media import iter_frames
+
+    detector = detector_from_args(args)
+    save = Path(args.save) if args.save else None
+    if save:
+        save.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for name, frame in iter_frames([Path(p) for p in args.paths]):
+        if frame is None:
+            print(f"cannot read {name}: skipped", file=sys.stderr)
+            failures += 1
+            continue
+        result = detector.detect(frame)
+        if args.json:
+            print(json.dumps({"image": name, "detections": [d.to_json() for d in result.as_list()]}), flush=True)
+        else:
+            found = ", ".join(f"{d.class_name} {d.score:.2f}" for d in result.as_list()) or "nothing"
+            print(f"{name}: {found} ({result.times.total_ms:.1f} ms)")
+        if save:
+            out = draw_detections(frame, result.detections, detector.class_names)
+            stem = Path(name.replace("#", "_")).stem
+            cv2.imwrite(str(save / f"{stem}.jpg"), cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
+    return 1 if failures else 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import cv2
+
+    from yolo_nano_ros.runtime.bench import bench_detector
+
+    detector = detector_from_args(args)
+    bgr = cv2.imread(args.image) if args.image else None
+    frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if bgr is not None else \
+        np_random_frame(args.height, args.width)
+    print(bench_detector(detector, frame, args.runs).to_text())
+    return 0
+
+
+def np_random_frame(h: int, w: int):
+    import numpy as np
+
+    return np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
+
+
+def cmd_build_engine(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.engine_cache import Precision
+
+    onnx = Path(args.onnx)
+    precision = Precision.INT8 if args.int8 else Precision.FP16 if args.fp16 or not args.fp32 else Precision.FP32
+    out = Path(args.out) if args.out else onnx.with_suffix(f".{precision.value}.engine")
+    build_engine(BuildSettings(onnx, out, precision, args.workspace, args.dla,
+                               Path(args.calib_images) if args.calib_images else None,
+                               Path(args.calib_cache) if args.calib_cache else None))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yolo-nano", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +204,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conf", type=float, default=0.001, help="score threshold for mAP (default 0.001)")
     p.add_argument("--out", default=None, help="directory for report.md, report.json, PR curves")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("detect", help="detect objects in images, folders and videos")
+    p.add_argument("paths", nargs="+")
+    postprocess_args(p)
+    p.add_argument("--save", default=None, help="write annotated images to this folder")
+    p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
+    p.set_defaults(func=cmd_detect)
+
+    p = sub.add_parser("bench", help="per-stage latency p50/p95 (pre, infer, post)")
+    postprocess_args(p)
+    p.add_argument("--image", default=None, help="a real image (default: a random 640x480 frame)")
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=480)
+    p.add_argument("--runs", type=int, default=200)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("build-engine", help="build a TensorRT engine (+ JSON sidecar) from ONNX")
+    p.add_argument("onnx")
+    p.add_argument("--fp16", action="store_true", help="FP16 (the default)")
+    p.add_argument("--fp32", action="store_true")
+    p.add_argument("--int8", action="store_true", help="INT8 with FP16 fallback; needs calibration")
+    p.add_argument("--calib-images", default=None, help="folder of real images for INT8 calibration")
+    p.add_argument("--calib-cache", default=None, help="calibration cache (written, and reused if present)")
+    p.add_argument("--workspace", type=int, default=1024, help="builder workspace in MB")
+    p.add_argument("--dla", type=int, default=None, help="DLA core (Xavier/Orin), GPU fallback on")
+    p.add_argument("--out", default=None, help="engine path (default: beside the ONNX)")
+    p.set_defaults(func=cmd_build_engine)
     return parser
 
 

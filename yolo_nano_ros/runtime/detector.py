@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 
 from yolo_nano_ros.runtime.backends.base import Backend
-from yolo_nano_ros.runtime.model_info import ModelLoadError
 from yolo_nano_ros.runtime.postprocess import Detections, HeadDecoder, PostprocessSettings, select_and_nms
 from yolo_nano_ros.runtime.preprocess import Letterbox, letterbox, to_input_tensor, unletterbox_boxes
 
@@ -56,31 +55,23 @@ class DetectionResult:
                           float(d.scores[i])) for i in range(len(d))]
 
 
-def open_backend(path: Path, backend: str = "auto", device: str = "cpu") -> Backend:
-    """Pick the backend for a model file; `auto` decides by what the file is."""
-    suffix = path.suffix.lower()
-    if backend in ("auto", "onnxruntime") and suffix == ".onnx":
-        from yolo_nano_ros.runtime.backends.onnxruntime_backend import OnnxRuntimeBackend
-
-        return OnnxRuntimeBackend(path)
-    if backend in ("auto", "torch") and suffix in (".pt", ".pth"):
-        from yolo_nano_ros.runtime.backends.torch_backend import TorchBackend
-
-        return TorchBackend.from_checkpoint(path, device)
-    raise ModelLoadError(f"no {backend!r} backend for {path.name}: use a .onnx (onnxruntime) or .pt (torch) model")
-
-
 class Detector:
     def __init__(self, backend: Backend, settings: PostprocessSettings | None = None) -> None:
         self.backend = backend
         self.info = backend.info
         self.settings = settings or PostprocessSettings()
         self.decoder = HeadDecoder(self.info.head)
+        self.selection_reason = backend.name
 
     @classmethod
     def from_path(cls, path: str | Path, backend: str = "auto", settings: PostprocessSettings | None = None,
-                  device: str = "cpu") -> Detector:
-        return cls(open_backend(Path(path), backend, device), settings)
+                  **select_kwargs: object) -> Detector:
+        from yolo_nano_ros.runtime.backend_select import select_backend
+
+        selection = select_backend(path, backend, **select_kwargs)  # type: ignore[arg-type]
+        detector = cls(selection.backend, settings)
+        detector.selection_reason = selection.reason
+        return detector
 
     @property
     def class_names(self) -> tuple[str, ...]:

@@ -96,7 +96,7 @@ def file_sha256(path: Path) -> str:
 
 def default_engine_path(onnx: Path, platform: Platform, precision: Precision, cache_dir: Path | None = None) -> Path:
     """An engine name that keys on everything that makes engines incompatible."""
-    gpu = "".join(c if c.isalnum() else "_" for c in platform.gpu_name).strip("_").lower()
+    gpu = "_".join("".join(c if c.isalnum() else " " for c in platform.gpu_name).split()).lower()
     name = f"{onnx.stem}.{precision.value}.trt{platform.tensorrt_version}.{gpu}_sm{platform.compute_capability}.engine"
     return (cache_dir or onnx.parent) / name.replace("..", ".")
 

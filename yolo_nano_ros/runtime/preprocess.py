@@ -43,10 +43,9 @@ def letterbox(image: np.ndarray, size: int, pad_value: int = PAD_VALUE) -> tuple
 def unletterbox_boxes(boxes: np.ndarray, lb: Letterbox) -> np.ndarray:
     """(N, 4) xyxy in model-input pixels -> source-image pixels, clipped to the image."""
     out = boxes.astype(np.float32, copy=True)
-    out[:, [0, 2]] = (out[:, [0, 2]] - lb.pad_x) / lb.scale
-    out[:, [1, 3]] = (out[:, [1, 3]] - lb.pad_y) / lb.scale
-    np.clip(out[:, [0, 2]], 0, lb.source_width, out=out[:, [0, 2]])
-    np.clip(out[:, [1, 3]], 0, lb.source_height, out=out[:, [1, 3]])
+    xs, ys = out[:, 0::2], out[:, 1::2]  # views (x1, x2) and (y1, y2): clip must write in place
+    np.clip((xs - lb.pad_x) / lb.scale, 0, lb.source_width, out=xs)
+    np.clip((ys - lb.pad_y) / lb.scale, 0, lb.source_height, out=ys)
     return out
 
 

@@ -1,0 +1,1 @@
+"""TEST DOUBLES for hardware we do not have (TensorRT, pycuda, tegrastats, nvpmodel). Unit tests only."""

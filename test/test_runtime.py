@@ -1,0 +1,121 @@
+"""Detector facade, backend selection and the detect/bench CLI on real images."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from conftest_data import COCO128_IMAGES, coco128_images
+
+from yolo_nano_ros.runtime.backend_select import select_backend
+from yolo_nano_ros.runtime.detector import Detector
+from yolo_nano_ros.runtime.model_info import ModelLoadError
+from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+
+LOW = PostprocessSettings(conf_threshold=1e-5, max_detections=300)  # random weights score ~2e-4
+
+
+def rgb(path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def test_auto_picks_onnxruntime_cpu_here_and_says_why(exported_model):
+    _, onnx = exported_model
+    selection = select_backend(onnx, "auto")
+    assert selection.backend.name == "onnxruntime:CPUExecutionProvider"
+    assert "TensorRT skipped (tensorrt not installed)" in selection.reason
+    assert "CPU" in selection.reason
+
+
+def test_backend_errors_are_clear(exported_model, tmp_path):
+    _, onnx = exported_model
+    with pytest.raises(ModelLoadError, match="not found"):
+        select_backend(tmp_path / "missing.onnx")
+    with pytest.raises(ModelLoadError, match="tensorrt requested but tensorrt not installed"):
+        select_backend(onnx, "tensorrt")
+    with pytest.raises(ModelLoadError, match="unknown backend"):
+        select_backend(onnx, "openvino-but-typo")
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"\x00not onnx")
+    with pytest.raises(ModelLoadError, match="cannot load"):
+        select_backend(broken)
+
+
+def test_torch_and_onnxruntime_backends_agree_on_real_images(exported_model):
+    pt, onnx = exported_model
+    torch_det, ort_det = Detector.from_path(pt, "torch", LOW), Detector.from_path(onnx, "onnxruntime", LOW)
+    for path in coco128_images(3):
+        batch, _ = ort_det.preprocess(rgb(path))
+        for a, b in zip(torch_det.backend.infer(batch), ort_det.backend.infer(batch), strict=True):
+            assert a.shape == b.shape
+            assert np.abs(a - b).max() < 1e-4
+        # Detections then come from the one shared decoder; its own tests cover it.
+
+
+def test_bgr_input_equals_rgb_input(exported_model):
+    det = Detector.from_path(exported_model[1], settings=LOW)
+    img = rgb(coco128_images(1)[0])
+    a = det.detect(img).detections
+    b = det.detect(np.ascontiguousarray(img[:, :, ::-1]), color="bgr").detections
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-5)
+
+
+def test_boxes_are_in_source_pixels(exported_model):
+    det = Detector.from_path(exported_model[1], settings=LOW)
+    img = rgb(coco128_images(1)[0])
+    d = det.detect(img).detections
+    h, w = img.shape[:2]
+    assert d.boxes[:, [0, 2]].max() <= w and d.boxes[:, [1, 3]].max() <= h and d.boxes.min() >= 0
+
+
+def test_detector_rejects_non_images(exported_model):
+    det = Detector.from_path(exported_model[1])
+    with pytest.raises(ValueError, match="HxWx3 uint8"):
+        det.detect(np.zeros((10, 10), np.uint8))
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "yolo_nano_ros.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_detect_cli_json_and_save(exported_model, tmp_path):
+    _, onnx = exported_model
+    images = [str(p) for p in coco128_images(2)]
+    r = run_cli("detect", *images, "--model", str(onnx), "--conf", "0.00001", "--json", "--save", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["image"] for d in lines] == images
+    assert all(d["detections"] for d in lines)
+    for d in lines:
+        for det in d["detections"]:
+            assert set(det) == {"bbox", "class_id", "class_name", "score"} and len(det["bbox"]) == 4
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.rsplit("/", 1)[1] for p in images)
+    assert "onnxruntime" in r.stderr
+
+
+def test_detect_cli_on_a_video_and_a_corrupt_image(exported_model, tmp_path):
+    _, onnx = exported_model
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for path in coco128_images(3):
+        writer.write(cv2.resize(cv2.imread(str(path)), (320, 240)))
+    writer.release()
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes((COCO128_IMAGES / "000000000009.jpg").read_bytes()[:200])
+    r = run_cli("detect", str(video), str(corrupt), "--model", str(onnx), "--json")
+    names = [json.loads(line)["image"] for line in r.stdout.splitlines()]
+    assert names == [f"{video}#{i:06d}" for i in range(3)]
+    assert "cannot read" in r.stderr and r.returncode == 1
+
+
+def test_bench_cli_prints_stage_percentiles(exported_model):
+    r = run_cli("bench", "--model", str(exported_model[1]), "--runs", "5",
+                "--image", str(coco128_images(1)[0]))
+    assert r.returncode == 0, r.stderr
+    for stage in ("pre", "infer", "post", "total"):
+        assert any(line.startswith(stage) and len(line.split()) == 4 for line in r.stdout.splitlines()), r.stdout

@@ -1,0 +1,33 @@
+"""Draw detections on an image (the node's debug image and `yolo-nano detect --save`)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from yolo_nano_ros.runtime.postprocess import Detections
+
+
+def class_color(class_id: int) -> tuple[int, int, int]:
+    """A stable, well-spread colour per class (golden-ratio hue steps)."""
+    hue = int((class_id * 0.618033988749895 % 1.0) * 179)
+    hsv = np.uint8([[[hue, 200, 255]]])
+    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+
+
+def draw_detections(image: np.ndarray, dets: Detections, class_names: tuple[str, ...] | list[str],
+                    color_order: str = "rgb") -> np.ndarray:
+    """Returns an annotated copy; `color_order` is the image's channel order."""
+    out = image.copy()
+    scale = max(0.4, min(out.shape[:2]) / 900)
+    for box, score, cls in zip(dets.boxes, dets.scores, dets.class_ids, strict=True):
+        rgb = class_color(int(cls))
+        color = rgb if color_order == "rgb" else rgb[::-1]
+        x1, y1, x2, y2 = (round(float(v)) for v in box)
+        cv2.rectangle(out, (x1, y1), (x2, y2), color, max(1, round(2 * scale)))
+        label = f"{class_names[int(cls)]} {score:.2f}"
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+        ty = max(y1, th + base)
+        cv2.rectangle(out, (x1, ty - th - base), (x1 + tw, ty), color, -1)
+        cv2.putText(out, label, (x1, ty - base), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    return out
