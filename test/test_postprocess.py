@@ -95,3 +95,19 @@ def test_box_iou_known_values():
     a = np.array([[0, 0, 10, 10]], float)
     b = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]], float)
     np.testing.assert_allclose(box_iou(a, b)[0], [1.0, 50 / 150, 0.0])
+
+
+def test_objectness_prefilter_keeps_every_detection():
+    """Dropping cells by objectness first must not change the final detections."""
+    rng = np.random.default_rng(1)
+    spec = HeadSpec(20, (((10, 13), (16, 30), (33, 23)), ((30, 61), (62, 45), (59, 119)),
+                         ((116, 90), (156, 198), (373, 326))))
+    maps = [rng.normal(-3, 1.5, (1, 75, s, s)).astype(np.float32) for s in (52, 26, 13)]
+    settings = PostprocessSettings(conf_threshold=0.3)
+    full = select_and_nms(*HeadDecoder(spec).decode(maps), settings)
+    fast_boxes, fast_scores = HeadDecoder(spec).decode(maps, min_objectness=0.3)
+    assert len(fast_scores) < 10647 // 4
+    fast = select_and_nms(fast_boxes, fast_scores, settings)
+    assert len(full) > 10
+    np.testing.assert_array_equal(full.boxes, fast.boxes)
+    np.testing.assert_array_equal(full.class_ids, fast.class_ids)

@@ -91,7 +91,7 @@ class Detector:
         return to_input_tensor(boxed), lb
 
     def postprocess(self, maps: list[np.ndarray], lb: Letterbox) -> Detections:
-        boxes, scores = self.decoder.decode(maps)
+        boxes, scores = self.decoder.decode(maps, min_objectness=self.settings.conf_threshold)
         dets = select_and_nms(boxes, scores, self.settings)
         dets.boxes = unletterbox_boxes(dets.boxes, lb)
         return dets

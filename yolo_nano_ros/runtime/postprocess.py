@@ -7,7 +7,7 @@ Decoding (the same formula the trainer's loss uses, YOLOv5-style, bounded so tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,35 +43,32 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class HeadDecoder:
-    """Raw maps (N, A*(5+C), H, W) per level -> boxes in model-input pixels and class scores."""
+    """Raw maps (N, A*(5+C), H, W) per level -> boxes in model-input pixels and class scores.
+
+    score = objectness x class probability <= objectness, so cells whose objectness is at or below
+    the score threshold cannot yield a detection: they are dropped with one comparison on the raw
+    objectness logits before any sigmoid or box arithmetic.
+    """
 
     spec: HeadSpec
-    _grids: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
-    def _grid(self, level: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-        key = (level, h, w)
-        if key not in self._grids:
-            ys, xs = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
-            cells = np.stack([xs, ys], -1)[None] - 0.5  # (1, H, W, 2), the -0.5 of the formula folded in
-            anchors = np.asarray(self.spec.anchors[level], np.float32)[:, None, None, :]  # (A, 1, 1, 2)
-            self._grids[key] = (cells, anchors)
-        return self._grids[key]
-
-    def decode(self, maps: list[np.ndarray], batch_index: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Returns boxes (M, 4) xyxy and scores (M, C) = objectness x class probability."""
+    def decode(self, maps: list[np.ndarray], batch_index: int = 0, min_objectness: float = 0.0
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Returns boxes (M, 4) xyxy and scores (M, C), in (level, anchor, row, column) order."""
         n_out = 5 + self.spec.num_classes
+        logit_floor = float(np.log(min_objectness / (1 - min_objectness))) if 0 < min_objectness < 1 else -np.inf
         all_boxes, all_scores = [], []
         for level, raw in enumerate(maps):
             _, ch, h, w = raw.shape
-            a = ch // n_out
-            p = sigmoid(raw[batch_index].reshape(a, n_out, h, w).transpose(0, 2, 3, 1))  # (A, H, W, n_out)
-            cells, anchors = self._grid(level, h, w)
+            r = raw[batch_index].reshape(ch // n_out, n_out, h * w)
+            anchor_idx, cell_idx = np.nonzero(r[:, 4, :] > logit_floor)
+            p = sigmoid(r[anchor_idx, :, cell_idx])  # (K, n_out)
             stride = self.spec.strides[level]
-            xy = (p[..., 0:2] * 2.0 + cells) * stride
-            wh = (p[..., 2:4] * 2.0) ** 2 * anchors
-            boxes = np.concatenate([xy - wh / 2, xy + wh / 2], -1).reshape(-1, 4)
-            all_boxes.append(boxes)
-            all_scores.append((p[..., 5:] * p[..., 4:5]).reshape(-1, self.spec.num_classes))
+            cells = np.stack([cell_idx % w, cell_idx // w], 1).astype(np.float32) - 0.5
+            xy = (p[:, 0:2] * 2.0 + cells) * stride
+            wh = (p[:, 2:4] * 2.0) ** 2 * np.asarray(self.spec.anchors[level], np.float32)[anchor_idx]
+            all_boxes.append(np.concatenate([xy - wh / 2, xy + wh / 2], 1))
+            all_scores.append(p[:, 5:] * p[:, 4:5])
         return np.concatenate(all_boxes), np.concatenate(all_scores)
 
 

@@ -1,0 +1,96 @@
+"""sensor_msgs/Image and CompressedImage payloads -> HxWx3 uint8 arrays for the detector. No rclpy.
+
+Raw images are viewed in place (np.frombuffer + strides honour `step` padding; no copy) and only
+converted with OpenCV when the encoding is not already 3-channel. The returned colour order (rgb or bgr)
+lets the detector swap channels after letterboxing, on fewer pixels.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import cv2
+import numpy as np
+
+ColorOrder = Literal["rgb", "bgr"]
+
+
+class ImageConversionError(ValueError):
+    """An image message that cannot be turned into pixels; the message says why."""
+
+
+class UnsupportedEncodingError(ImageConversionError):
+    pass
+
+
+# encoding -> (channels, dtype, colour conversion to RGB or None, colour order of the result)
+_RAW: dict[str, tuple[int, str, int | None, ColorOrder]] = {
+    "rgb8": (3, "u1", None, "rgb"),
+    "bgr8": (3, "u1", None, "bgr"),
+    "rgba8": (4, "u1", cv2.COLOR_RGBA2RGB, "rgb"),
+    "bgra8": (4, "u1", cv2.COLOR_BGRA2BGR, "bgr"),
+    "mono8": (1, "u1", cv2.COLOR_GRAY2RGB, "rgb"),
+    "8UC1": (1, "u1", cv2.COLOR_GRAY2RGB, "rgb"),
+    "8UC3": (3, "u1", None, "bgr"),  # OpenCV's default order
+    "mono16": (1, "u2", None, "rgb"),
+    "16UC1": (1, "u2", None, "rgb"),
+    "bayer_rggb8": (1, "u1", cv2.COLOR_BayerBG2RGB, "rgb"),
+    "bayer_bggr8": (1, "u1", cv2.COLOR_BayerRG2RGB, "rgb"),
+    "bayer_gbrg8": (1, "u1", cv2.COLOR_BayerGR2RGB, "rgb"),
+    "bayer_grbg8": (1, "u1", cv2.COLOR_BayerGB2RGB, "rgb"),
+    "yuv422": (2, "u1", cv2.COLOR_YUV2RGB_UYVY, "rgb"),  # ROS "yuv422" is UYVY
+    "uyvy": (2, "u1", cv2.COLOR_YUV2RGB_UYVY, "rgb"),
+    "yuv422_yuy2": (2, "u1", cv2.COLOR_YUV2RGB_YUY2, "rgb"),
+    "yuyv": (2, "u1", cv2.COLOR_YUV2RGB_YUY2, "rgb"),
+}
+SUPPORTED_ENCODINGS = tuple(_RAW)
+
+
+def raw_image_to_array(encoding: str, height: int, width: int, step: int, data: bytes | memoryview | np.ndarray,
+                       is_bigendian: bool = False) -> tuple[np.ndarray, ColorOrder]:
+    """sensor_msgs/Image fields -> (HxWx3 uint8, colour order)."""
+    if encoding not in _RAW:
+        raise UnsupportedEncodingError(
+            f"unsupported encoding {encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}")
+    channels, kind, conversion, order = _RAW[encoding]
+    if height <= 0 or width <= 0:
+        raise ImageConversionError(f"zero-size image ({width}x{height})")
+    itemsize = 2 if kind == "u2" else 1
+    row_bytes = width * channels * itemsize
+    if step < row_bytes:
+        raise ImageConversionError(
+            f"step {step} is smaller than a row of {width} {encoding} pixels ({row_bytes} bytes)")
+    buf = np.frombuffer(data, np.uint8)
+    needed = step * (height - 1) + row_bytes
+    if buf.size < needed:
+        raise ImageConversionError(
+            f"truncated image: {buf.size} bytes for {width}x{height} {encoding} with step {step} (need {needed})")
+    rows = np.lib.stride_tricks.as_strided(buf, (height, row_bytes), (step, 1), writeable=False)
+    if kind == "u2":
+        dtype = np.dtype(">u2" if is_bigendian else "<u2")
+        mono16 = np.ascontiguousarray(rows).view(dtype).reshape(height, width)
+        # Scale the used range to 8 bits (depth/thermal cameras rarely fill 16 bits).
+        top = max(int(mono16.max()), 1)
+        mono8 = (mono16.astype(np.float32) * (255.0 / top)).astype(np.uint8)
+        return cv2.cvtColor(mono8, cv2.COLOR_GRAY2RGB), "rgb"
+    pixels = rows.reshape(height, width, channels) if channels > 1 else rows.reshape(height, width)
+    if conversion is None:
+        return pixels, order  # zero-copy view
+    return cv2.cvtColor(np.ascontiguousarray(pixels), conversion), order
+
+
+def compressed_image_to_array(fmt: str, data: bytes | memoryview | np.ndarray) -> tuple[np.ndarray, ColorOrder]:
+    """sensor_msgs/CompressedImage (jpeg/png, any format string image_transport writes) -> (HxWx3, 'bgr')."""
+    buf = np.frombuffer(data, np.uint8)
+    if buf.size == 0:
+        raise ImageConversionError("empty CompressedImage")
+    if "compressedDepth" in fmt:
+        raise UnsupportedEncodingError(f"compressedDepth images are not supported (format {fmt!r})")
+    image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ImageConversionError(f"corrupt or undecodable compressed image ({buf.size} bytes, format {fmt!r})")
+    return image, "bgr"
+
+
+def array_to_rgb8(image: np.ndarray, order: ColorOrder) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if order == "bgr" else image
