@@ -54,6 +54,7 @@ setup(
     entry_points={
         "console_scripts": [
             "yolo-nano = yolo_nano_ros.cli:main",
+            "yolo_nano_detector = yolo_nano_ros.nodes.detector_node:main",
             "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
         ],
     },

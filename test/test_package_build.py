@@ -24,6 +24,8 @@ IMPORT_TO_DEPENDENCY: dict[str, str | None] = {
     "vision_msgs": "vision_msgs",
     "diagnostic_msgs": "diagnostic_msgs",
     "lifecycle_msgs": "lifecycle_msgs",
+    "rcl_interfaces": "rcl_interfaces",
+    "ament_index_python": "ament_index_python",
     "launch": "launch",
     "launch_ros": "launch_ros",
     "numpy": "python3-numpy",

@@ -1,0 +1,1 @@
+"""Thin ROS 2 nodes: parameters and topics wired to the plain-Python cores."""

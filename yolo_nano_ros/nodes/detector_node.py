@@ -1,0 +1,333 @@
+"""`yolo_nano_detector`: sensor_msgs images in, vision_msgs/Detection2DArray out.
+
+A managed (lifecycle) node: configure loads the model, activate subscribes; with `autostart` (default)
+it does both at start-up, so it simply runs. Inference happens on a worker thread fed by a
+latest-frame-wins slot, so a slow model drops frames instead of building latency. Every output carries
+the input image's header. Bad input is logged (rate-limited), counted in /diagnostics, and skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import ParameterUninitializedException
+from rclpy.lifecycle import Node as LifecycleNode
+from rclpy.lifecycle import State, TransitionCallbackReturn
+from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CompressedImage, Image
+from vision_msgs.msg import Detection2DArray, LabelInfo
+
+from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
+from yolo_nano_ros.image_encodings import ImageConversionError
+from yolo_nano_ros.nodes.messages import (
+    detections_to_msg,
+    diagnostic_status,
+    image_msg_to_array,
+    label_info_msg,
+    rgb_image_msg,
+)
+from yolo_nano_ros.runtime.annotate import draw_detections
+from yolo_nano_ros.runtime.detector import Detector
+from yolo_nano_ros.runtime.latency import LatencyWindow
+from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+
+try:  # Iron and newer
+    from rclpy.event_handler import SubscriptionEventCallbacks
+except ImportError:  # Humble
+    from rclpy.qos_event import SubscriptionEventCallbacks  # type: ignore[no-redef]
+
+NODE_NAME = "yolo_nano_detector"
+ERROR_LOG_PERIOD_S = 5.0
+RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
+
+
+def default_model_path() -> str:
+    """The demo weights, from the install space on a robot or the source tree in a venv."""
+    candidates = [Path(__file__).resolve().parents[2] / "models"]
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        candidates.insert(0, Path(get_package_share_directory("yolo_nano_ros")) / "models")
+    except Exception:  # not installed through colcon: fine, the source tree is the fallback
+        pass
+    for folder in candidates:
+        model = folder / "yolo_nano_coco128_voc.onnx"
+        if model.is_file():
+            return str(model)
+    return ""
+
+
+PARAMETERS: dict[str, tuple[Any, str]] = {
+    "model": (None, "path to .onnx / .engine / .pt (default: the shipped demo weights)"),
+    "backend": ("auto", "auto | tensorrt | onnxruntime | torch"),
+    "precision": ("fp16", "TensorRT engine precision when building from ONNX: fp16 | int8 | fp32"),
+    "engine_cache_dir": ("", "where built TensorRT engines are cached (default: beside the ONNX)"),
+    "conf_threshold": (0.25, "minimum detection score [0, 1] (runtime-changeable)"),
+    "nms_threshold": (0.45, "NMS IoU threshold [0, 1] (runtime-changeable)"),
+    "max_detections": (100, "detections per image (runtime-changeable)"),
+    "classes": (Parameter.Type.STRING_ARRAY, "class names to keep; empty = all (runtime-changeable)"),
+    "class_id_format": ("name", "hypothesis.class_id as class 'name' or 'index' (runtime-changeable)"),
+    "compressed": (False, "subscribe to image/compressed (CompressedImage) instead of image"),
+    "qos_reliability": ("best_effort", "input QoS: best_effort (camera default) | reliable"),
+    "qos_depth": (1, "input queue depth (1: latest frame only)"),
+    "autostart": (True, "configure and activate at start-up"),
+    "diagnostics_period": (1.0, "seconds between /diagnostics messages"),
+}
+
+
+class DetectorNode(LifecycleNode):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(NODE_NAME, **kwargs)
+        for name, (default, doc) in PARAMETERS.items():
+            if name == "model":
+                default = default_model_path()
+            self.declare_parameter(name, default, ParameterDescriptor(description=doc))
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+
+        self.detector: Detector | None = None
+        self.slot: LatestFrameSlot[Image | CompressedImage] = LatestFrameSlot()
+        self.input_rate, self.output_rate = RateMeter(), RateMeter()
+        self.latency = {k: LatencyWindow() for k in ("convert", "pre", "infer", "post", "publish", "end_to_end")}
+        self.errors: Counter[str] = Counter()
+        self.last_error = ""
+        self.state_message = "unconfigured"
+        self.subscription = None
+        self.pub_detections = self.pub_labels = self.pub_debug = None
+        self._worker: threading.Thread | None = None
+        self._running = threading.Event()
+        self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_timer(float(self.get_parameter("diagnostics_period").value), self._publish_diagnostics)
+
+    # ------------------------------------------------------------------ parameters
+    def p(self, name: str) -> Any:
+        """A parameter's value; None for one declared without a value (e.g. empty `classes`)."""
+        try:
+            return self.get_parameter(name).value
+        except ParameterUninitializedException:
+            return None
+
+    def _settings(self, overrides: dict[str, Any] | None = None) -> PostprocessSettings:
+        values = {k: self.p(k) for k in RUNTIME_PARAMETERS} | (overrides or {})
+        class_filter = None
+        if values["classes"]:
+            names = self.detector.class_names if self.detector else ()
+            class_filter = frozenset(names.index(c) for c in values["classes"] if c in names)
+        return PostprocessSettings(conf_threshold=float(values["conf_threshold"]),
+                                   iou_threshold=float(values["nms_threshold"]),
+                                   max_detections=int(values["max_detections"]), class_filter=class_filter)
+
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        changes = {p.name: p.value for p in params}
+        for key in ("conf_threshold", "nms_threshold"):
+            if key in changes and not 0.0 <= float(changes[key]) <= 1.0:
+                return SetParametersResult(successful=False, reason=f"{key} must be in [0, 1]")
+        if "max_detections" in changes and int(changes["max_detections"]) < 1:
+            return SetParametersResult(successful=False, reason="max_detections must be >= 1")
+        if "class_id_format" in changes and changes["class_id_format"] not in ("name", "index"):
+            return SetParametersResult(successful=False, reason="class_id_format must be 'name' or 'index'")
+        if changes.get("classes") and self.detector:
+            unknown = [c for c in changes["classes"] if c not in self.detector.class_names]
+            if unknown:
+                return SetParametersResult(successful=False, reason=f"unknown classes {unknown}; the model has "
+                                           f"{', '.join(self.detector.class_names)}")
+        if self.detector and RUNTIME_PARAMETERS & changes.keys():
+            self.detector.settings = self._settings(changes)
+            if "conf_threshold" in changes and self.pub_labels is not None:
+                self.pub_labels.publish(label_info_msg(self.detector.class_names, float(changes["conf_threshold"])))
+        deferred = changes.keys() - RUNTIME_PARAMETERS - {"autostart", "diagnostics_period"}
+        if deferred:
+            self.get_logger().info(f"{', '.join(sorted(deferred))} will take effect at the next configure")
+        return SetParametersResult(successful=True)
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        # rclpy turns an exception in a transition into a silent ERROR: report it instead.
+        try:
+            return self._configure()
+        except Exception as exc:
+            return self._fail_configure(f"configure failed: {type(exc).__name__}: {exc}")
+
+    def _configure(self) -> TransitionCallbackReturn:
+        model = self.p("model")
+        if not model:
+            return self._fail_configure("parameter `model` is empty and no demo weights were found")
+        try:
+            cache = self.p("engine_cache_dir")
+            detector = Detector.from_path(model, self.p("backend"), precision=self.p("precision"),
+                                          engine_cache_dir=Path(cache) if cache else None,
+                                          log=self.get_logger().info)
+        except Exception as exc:  # a model that cannot load must not take the node down
+            return self._fail_configure(f"cannot load model {model}: {exc}")
+        self.detector = detector
+        detector.settings = self._settings()
+        self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
+                               f"input {detector.info.input_size}, {len(detector.class_names)} classes")
+        self.pub_detections = self.create_publisher(Detection2DArray, "detections", 10)
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE)
+        self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
+        self.pub_debug = self.create_publisher(Image, "debug_image", 1)
+        self.pub_labels.publish(label_info_msg(detector.class_names, float(self.p("conf_threshold"))))
+        self.state_message = "configured"
+        return TransitionCallbackReturn.SUCCESS
+
+    def _fail_configure(self, message: str) -> TransitionCallbackReturn:
+        self.get_logger().error(message)
+        self.last_error = message
+        self.errors["model"] += 1
+        self.state_message = "model not loaded"
+        return TransitionCallbackReturn.FAILURE
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        reliability = self.p("qos_reliability")
+        qos = QoSProfile(depth=max(1, int(self.p("qos_depth"))), history=HistoryPolicy.KEEP_LAST,
+                         reliability=ReliabilityPolicy.RELIABLE if reliability == "reliable"
+                         else ReliabilityPolicy.BEST_EFFORT)
+        events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
+        if self.p("compressed"):
+            self.subscription = self.create_subscription(CompressedImage, "image/compressed", self._on_image, qos,
+                                                         event_callbacks=events)
+        else:
+            self.subscription = self.create_subscription(Image, "image", self._on_image, qos, event_callbacks=events)
+        self.slot = LatestFrameSlot()
+        self._running.set()
+        self._worker = threading.Thread(target=self._inference_loop, name="yolo_nano_inference", daemon=True)
+        self._worker.start()
+        self.state_message = "active"
+        self.get_logger().info(f"listening on {self.subscription.topic_name} ({reliability}, depth {qos.depth})")
+        return TransitionCallbackReturn.SUCCESS
+
+    def _stop_worker(self) -> None:
+        self._running.clear()
+        self.slot.close()
+        if self._worker is not None:
+            self._worker.join(5.0)
+            self._worker = None
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        self._stop_worker()
+        if self.subscription is not None:
+            self.destroy_subscription(self.subscription)
+            self.subscription = None
+        self.state_message = "inactive"
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        for pub in (self.pub_detections, self.pub_labels, self.pub_debug):
+            if pub is not None:
+                self.destroy_publisher(pub)
+        self.pub_detections = self.pub_labels = self.pub_debug = None
+        self.detector = None
+        self.state_message = "unconfigured"
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: State) -> TransitionCallbackReturn:
+        self._stop_worker()
+        return TransitionCallbackReturn.SUCCESS
+
+    # ------------------------------------------------------------------ data path
+    def _on_image(self, msg: Image | CompressedImage) -> None:
+        self.input_rate.tick()
+        self.slot.put(msg)
+
+    def _on_incompatible_qos(self, event: Any) -> None:
+        self._error("qos", f"a publisher on {self.subscription.topic_name if self.subscription else 'image'} offers "
+                    f"QoS incompatible with this subscription ({self.p('qos_reliability')}); no frames will arrive "
+                    f"from it. Set qos_reliability to match the camera (last policy: {event.last_policy_kind})")
+
+    def _error(self, kind: str, message: str) -> None:
+        self.errors[kind] += 1
+        self.last_error = message
+        self.get_logger().error(message, throttle_duration_sec=ERROR_LOG_PERIOD_S)
+
+    def _inference_loop(self) -> None:
+        while self._running.is_set():
+            msg = self.slot.take(timeout=0.2)
+            if msg is not None and self._running.is_set():
+                try:
+                    self._process(msg)
+                except Exception as exc:  # never let one frame kill the worker
+                    self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}")
+
+    def _process(self, msg: Image | CompressedImage) -> None:
+        detector = self.detector
+        if detector is None or self.pub_detections is None:
+            return
+        t0 = time.perf_counter()
+        try:
+            image, order = image_msg_to_array(msg)
+        except ImageConversionError as exc:
+            self._error("image", f"frame skipped ({msg.header.frame_id or 'no frame_id'}): {exc}")
+            return
+        t1 = time.perf_counter()
+        result = detector.detect(image, order)
+        t2 = time.perf_counter()
+        self.pub_detections.publish(detections_to_msg(msg.header, result.detections, detector.class_names,
+                                                      self.p("class_id_format")))
+        if self.pub_debug is not None and self.pub_debug.get_subscription_count() > 0:  # draw only when watched
+            rgb = image if order == "rgb" else image[:, :, ::-1]
+            self.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
+                                                 msg.header))
+        t3 = time.perf_counter()
+        self.output_rate.tick()
+        for key, value in (("convert", (t1 - t0) * 1e3), ("pre", result.times.pre_ms),
+                           ("infer", result.times.infer_ms), ("post", result.times.post_ms),
+                           ("publish", (t3 - t2) * 1e3)):
+            self.latency[key].add(value)
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if stamp > 0:
+            self.latency["end_to_end"].add((self.get_clock().now().nanoseconds * 1e-9 - stamp) * 1e3)
+
+    # ------------------------------------------------------------------ diagnostics
+    def _publish_diagnostics(self) -> None:
+        values: dict[str, object] = {
+            "state": self.state_message, "input_rate_hz": self.input_rate.rate(),
+            "processed_fps": self.output_rate.rate(), "frames_received": self.slot.received,
+            "frames_dropped": self.slot.dropped, "model": self.p("model"),
+        }
+        if self.detector is not None:
+            values |= {"backend": self.detector.backend.name, "precision": self.detector.backend.precision}
+        for stage, window in self.latency.items():
+            s = window.summary()
+            values[f"{stage}_ms_p50"], values[f"{stage}_ms_p95"] = s["p50"], s["p95"]
+        for kind, count in sorted(self.errors.items()):
+            values[f"errors_{kind}"] = count
+        if self.state_message == "model not loaded":
+            level, message = DiagnosticStatus.ERROR, self.last_error
+        elif self.errors and self.last_error:
+            level, message = DiagnosticStatus.WARN, f"last error: {self.last_error}"
+        else:
+            level, message = DiagnosticStatus.OK, self.state_message
+        array = DiagnosticArray()
+        array.header.stamp = self.get_clock().now().to_msg()
+        array.status = [diagnostic_status(f"{self.get_fully_qualified_name()}: detector", NODE_NAME, level, message,
+                                          values)]
+        self.pub_diagnostics.publish(array)
+
+
+def main(args: list[str] | None = None) -> None:
+    rclpy.init(args=args)
+    node = DetectorNode()
+    try:
+        if node.p("autostart"):
+            node.trigger_configure()
+            if node.state_message == "configured":
+                node.trigger_activate()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        node._stop_worker()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Conversions at the ROS edge: image messages -> arrays, detections -> vision_msgs 4.x, diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
+from vision_msgs.msg import Detection2D, Detection2DArray, LabelInfo, ObjectHypothesisWithPose, VisionClass
+
+from yolo_nano_ros.image_encodings import ColorOrder, compressed_image_to_array, raw_image_to_array
+from yolo_nano_ros.runtime.postprocess import Detections
+
+
+def image_msg_to_array(msg: Image | CompressedImage) -> tuple[np.ndarray, ColorOrder]:
+    if isinstance(msg, CompressedImage):
+        return compressed_image_to_array(msg.format, msg.data)
+    return raw_image_to_array(msg.encoding, msg.height, msg.width, msg.step, msg.data, bool(msg.is_bigendian))
+
+
+def detections_to_msg(header: Header, dets: Detections, class_names: tuple[str, ...],
+                      class_id_format: str = "name") -> Detection2DArray:
+    """vision_msgs 4.x: bbox centre/size in input-image pixels, hypothesis class_id as name or index."""
+    out = Detection2DArray()
+    out.header = header
+    for box, score, cls in zip(dets.boxes.tolist(), dets.scores.tolist(), dets.class_ids.tolist(), strict=True):
+        d = Detection2D()
+        d.header = header
+        d.bbox.center.position.x = (box[0] + box[2]) / 2
+        d.bbox.center.position.y = (box[1] + box[3]) / 2
+        d.bbox.size_x = box[2] - box[0]
+        d.bbox.size_y = box[3] - box[1]
+        hyp = ObjectHypothesisWithPose()
+        hyp.hypothesis.class_id = class_names[cls] if class_id_format == "name" else str(cls)
+        hyp.hypothesis.score = score
+        d.results.append(hyp)
+        out.detections.append(d)
+    return out
+
+
+def label_info_msg(class_names: tuple[str, ...], threshold: float, header: Header | None = None) -> LabelInfo:
+    msg = LabelInfo()
+    if header is not None:
+        msg.header = header
+    msg.class_map = [VisionClass(class_id=i, class_name=n) for i, n in enumerate(class_names)]
+    msg.threshold = float(threshold)
+    return msg
+
+
+def rgb_image_msg(rgb: np.ndarray, header: Header) -> Image:
+    msg = Image()
+    msg.header = header
+    msg.height, msg.width = rgb.shape[:2]
+    msg.encoding = "rgb8"
+    msg.step = msg.width * 3
+    msg.data = np.ascontiguousarray(rgb).tobytes()
+    return msg
+
+
+def diagnostic_status(name: str, hardware_id: str, level: bytes, message: str,
+                      values: Mapping[str, object]) -> DiagnosticStatus:
+    status = DiagnosticStatus()
+    status.name, status.hardware_id, status.level, status.message = name, hardware_id, level, message
+    status.values = [KeyValue(key=k, value=f"{v:.3f}" if isinstance(v, float) else str(v)) for k, v in values.items()]
+    return status
