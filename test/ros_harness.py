@@ -160,13 +160,15 @@ class Collected:
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
-        self.arrival: list[float] = []
+        self.arrival: list[float] = []  # monotonic
+        self.wall_arrival: list[float] = []  # wall clock, comparable with ROS header stamps
         self._lock = threading.Lock()
 
     def append(self, msg: Any) -> None:
         with self._lock:
             self.messages.append(msg)
             self.arrival.append(time.monotonic())
+            self.wall_arrival.append(time.time())
 
     def __len__(self) -> int:
         with self._lock:

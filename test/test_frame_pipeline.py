@@ -57,3 +57,14 @@ def test_rate_meter():
         m.tick(100.0 + i * 0.1)
     assert m.rate(now=102.0) == pytest.approx(10.0)
     assert m.rate(now=110.0) == 0.0
+
+
+def test_error_throttle_is_per_kind_and_counts_suppressed():
+    from yolo_nano_ros.error_throttle import ErrorThrottle
+
+    t = ErrorThrottle(5.0)
+    assert t.admit("truncated", now=0.0) == 0
+    assert t.admit("truncated", now=1.0) is None
+    assert t.admit("unknown_encoding", now=1.5) == 0, "another kind is not silenced by the first"
+    assert t.admit("truncated", now=2.0) is None
+    assert t.admit("truncated", now=6.0) == 2

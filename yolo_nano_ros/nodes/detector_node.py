@@ -25,6 +25,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
+from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.image_encodings import ImageConversionError
 from yolo_nano_ros.nodes.messages import (
@@ -97,6 +98,7 @@ class DetectorNode(LifecycleNode):
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.latency = {k: LatencyWindow() for k in ("convert", "pre", "infer", "post", "publish", "end_to_end")}
         self.errors: Counter[str] = Counter()
+        self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
         self.last_error = ""
         self.state_message = "unconfigured"
         self.subscription = None
@@ -171,7 +173,8 @@ class DetectorNode(LifecycleNode):
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
                                f"input {detector.info.input_size}, {len(detector.class_names)} classes")
         self.pub_detections = self.create_publisher(Detection2DArray, "detections", 10)
-        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE)
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                             reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
         self.pub_debug = self.create_publisher(Image, "debug_image", 1)
         self.pub_labels.publish(label_info_msg(detector.class_names, float(self.p("conf_threshold"))))
@@ -242,10 +245,13 @@ class DetectorNode(LifecycleNode):
                     f"QoS incompatible with this subscription ({self.p('qos_reliability')}); no frames will arrive "
                     f"from it. Set qos_reliability to match the camera (last policy: {event.last_policy_kind})")
 
-    def _error(self, kind: str, message: str) -> None:
+    def _error(self, kind: str, message: str, detail_key: str = "") -> None:
         self.errors[kind] += 1
         self.last_error = message
-        self.get_logger().error(message, throttle_duration_sec=ERROR_LOG_PERIOD_S)
+        suppressed = self.throttle.admit(f"{kind}:{detail_key}")
+        if suppressed is not None:
+            more = f" ({suppressed} similar suppressed in the last {ERROR_LOG_PERIOD_S:.0f} s)" if suppressed else ""
+            self.get_logger().error(message + more)
 
     def _inference_loop(self) -> None:
         while self._running.is_set():
@@ -254,7 +260,7 @@ class DetectorNode(LifecycleNode):
                 try:
                     self._process(msg)
                 except Exception as exc:  # never let one frame kill the worker
-                    self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}")
+                    self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
 
     def _process(self, msg: Image | CompressedImage) -> None:
         detector = self.detector
@@ -264,7 +270,8 @@ class DetectorNode(LifecycleNode):
         try:
             image, order = image_msg_to_array(msg)
         except ImageConversionError as exc:
-            self._error("image", f"frame skipped ({msg.header.frame_id or 'no frame_id'}): {exc}")
+            reason = str(exc).split(":")[0].split(" (")[0]  # e.g. "truncated image", "unsupported encoding '32FC1'"
+            self._error("image", f"frame skipped ({msg.header.frame_id or 'no frame_id'}): {exc}", reason)
             return
         t1 = time.perf_counter()
         result = detector.detect(image, order)

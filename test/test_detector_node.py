@@ -1,0 +1,248 @@
+"""The detector node as a robot runs it: its own process, real DDS, real images, real model."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest_data import REPO_ROOT, coco128_images
+from diagnostic_msgs.msg import DiagnosticArray
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.msg import ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CompressedImage, Image
+from vision_msgs.msg import Detection2DArray, LabelInfo
+
+pytestmark = pytest.mark.ros
+
+DETECTOR = Path(sys.executable).parent / "yolo_nano_detector"
+DEMO_MODEL = REPO_ROOT / "models" / "yolo_nano_coco128_voc.onnx"
+
+
+def start_detector(launcher, *params: str, name: str = "detector", ready: str = "listening on"):
+    args = [str(DETECTOR), "--ros-args"]
+    for p in params:
+        args += ["-p", p]
+    node = launcher.start(args, name=name)
+    assert node.wait_for_output(ready, 60), node.output()
+    return node
+
+
+def bgr_image(index: int = 0, size: tuple[int, int] | None = None) -> np.ndarray:
+    img = cv2.imread(str(coco128_images(index + 1)[index]))
+    return cv2.resize(img, size) if size else img
+
+
+def image_msg(pixels: np.ndarray, encoding: str, frame_id: str = "camera", stamp: tuple[int, int] = (1234, 5678),
+              step: int | None = None, width: int | None = None) -> Image:
+    msg = Image()
+    msg.header.frame_id = frame_id
+    msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
+    msg.height = pixels.shape[0]
+    msg.width = width or pixels.shape[1]
+    msg.encoding = encoding
+    row = pixels.reshape(pixels.shape[0], -1).view(np.uint8)
+    msg.step = step or row.shape[1]
+    padded = np.zeros((msg.height, msg.step), np.uint8)
+    padded[:, : row.shape[1]] = row
+    msg.data = padded.tobytes()
+    return msg
+
+
+def publish_until(probe, pub, msgs, collected, count: int, timeout: float = 20.0) -> None:
+    """Publish messages in turn until `count` results arrived (best effort may drop some)."""
+    assert probe.wait_for_subscribers(pub, timeout=20), "detector never subscribed"
+    deadline = time.monotonic() + timeout
+    i = 0
+    while len(collected) < count and time.monotonic() < deadline:
+        pub.publish(msgs[i % len(msgs)])
+        i += 1
+        collected.wait_for(min(count, len(collected) + 1), 0.3)
+    assert len(collected) >= count, f"only {len(collected)} of {count} results"
+
+
+@pytest.fixture
+def demo_model() -> Path:
+    assert DEMO_MODEL.is_file(), "demo weights missing from models/"
+    return DEMO_MODEL
+
+
+def test_real_images_give_detections_with_the_image_header(launcher, probe, demo_model):
+    node = start_detector(launcher, f"model:={demo_model}", "conf_threshold:=0.05")
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    bgr = bgr_image(0)
+    publish_until(probe, pub, [image_msg(bgr, "bgr8", "cam_optical", (42, 99))], dets, 2)
+    msg = dets.messages[0]
+    assert msg.header.frame_id == "cam_optical" and (msg.header.stamp.sec, msg.header.stamp.nanosec) == (42, 99)
+    assert len(msg.detections) > 0, node.output()
+    h, w = bgr.shape[:2]
+    names = set(LabelInfo_names(probe))
+    for d in msg.detections:
+        assert d.header.frame_id == "cam_optical"
+        assert 0 <= d.bbox.center.position.x <= w and 0 <= d.bbox.center.position.y <= h
+        assert 0 < d.bbox.size_x <= w and 0 < d.bbox.size_y <= h
+        assert d.results[0].hypothesis.class_id in names and 0.05 <= d.results[0].hypothesis.score <= 1.0
+
+
+def LabelInfo_names(probe) -> list[str]:
+    """A late subscriber still gets LabelInfo (transient local)."""
+    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE)
+    labels = probe.collect(LabelInfo, "label_info", latched)
+    assert labels.wait_for(1, 10), "no LabelInfo for a late subscriber"
+    info = labels.messages[0]
+    assert [c.class_id for c in info.class_map] == list(range(len(info.class_map)))
+    return [c.class_name for c in info.class_map]
+
+
+@pytest.mark.parametrize(("encoding", "make"), [
+    ("rgb8", lambda b: b[:, :, ::-1]),
+    ("bgr8", lambda b: b),
+    ("rgba8", lambda b: cv2.cvtColor(b, cv2.COLOR_BGR2RGBA)),
+    ("bgra8", lambda b: cv2.cvtColor(b, cv2.COLOR_BGR2BGRA)),
+    ("mono8", lambda b: cv2.cvtColor(b, cv2.COLOR_BGR2GRAY)),
+    ("mono16", lambda b: cv2.cvtColor(b, cv2.COLOR_BGR2GRAY).astype(np.uint16) * 257),
+    ("bayer_rggb8", lambda b: b[:, :, 2]),
+    ("yuv422_yuy2", lambda b: np.zeros((b.shape[0], b.shape[1] * 2), np.uint8) + 128),
+])
+def test_every_encoding_with_step_padding_is_processed(launcher, probe, exported_model, encoding, make):
+    start_detector(launcher, f"model:={exported_model[1]}", "conf_threshold:=0.00001")
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    bgr = bgr_image(1, (320, 240))
+    pixels = make(bgr)
+    row_bytes = pixels.reshape(240, -1).view(np.uint8).shape[1]
+    msg = image_msg(pixels, encoding, f"enc_{encoding}", step=row_bytes + 64, width=320)
+    publish_until(probe, pub, [msg], dets, 1)
+    assert dets.messages[0].header.frame_id == f"enc_{encoding}"
+
+
+def test_compressed_jpeg_and_png(launcher, probe, demo_model):
+    start_detector(launcher, f"model:={demo_model}", "compressed:=true", "conf_threshold:=0.05")
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(CompressedImage, "image/compressed", qos_profile_sensor_data)
+    msgs = []
+    for fmt, ext in (("jpeg", ".jpg"), ("png", ".png")):
+        m = CompressedImage()
+        m.header.frame_id, m.format = f"compressed_{fmt}", fmt
+        m.data = cv2.imencode(ext, bgr_image(0))[1].tobytes()
+        msgs.append(m)
+    publish_until(probe, pub, msgs, dets, 4)
+    assert {m.header.frame_id for m in dets.messages} == {"compressed_jpeg", "compressed_png"}
+    assert all(len(m.detections) > 0 for m in dets.messages)
+
+
+def test_bad_frames_are_logged_and_the_next_frame_is_processed(launcher, probe, exported_model):
+    node = start_detector(launcher, f"model:={exported_model[1]}", "compressed:=false", "qos_reliability:=reliable",
+                          "qos_depth:=10")
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(Image, "image", QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+    assert probe.wait_for_subscribers(pub, timeout=20)
+    good = image_msg(bgr_image(0, (160, 120)), "bgr8", "good")
+    truncated = image_msg(bgr_image(0, (160, 120)), "bgr8", "truncated")
+    truncated.data = bytes(truncated.data[:1000])
+    zero = Image(encoding="rgb8")
+    zero.header.frame_id = "zero"
+    unknown = image_msg(bgr_image(0, (160, 120)), "bgr8", "unknown")
+    unknown.encoding = "32FC1"
+    for bad in (truncated, zero, unknown):
+        pub.publish(bad)
+        time.sleep(0.3)
+        pub.publish(good)
+        assert dets.wait_for(len(dets) + 1, 10), node.output()
+    assert node.alive()
+    assert {m.header.frame_id for m in dets.messages} == {"good"}
+    log = node.output()
+    assert "truncated image" in log and "zero-size image" in log and "unsupported encoding '32FC1'" in log
+
+
+def test_corrupt_jpeg_is_skipped(launcher, probe, exported_model):
+    node = start_detector(launcher, f"model:={exported_model[1]}", "compressed:=true", "qos_reliability:=reliable",
+                          "qos_depth:=10")
+    dets = probe.collect(Detection2DArray, "detections")
+    reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+    pub = probe.publisher(CompressedImage, "image/compressed", reliable)
+    assert probe.wait_for_subscribers(pub, timeout=20)
+    corrupt = CompressedImage(format="jpeg", data=b"\xff\xd8\xff\xe0" + b"\x13" * 500)
+    good = CompressedImage(format="jpeg", data=cv2.imencode(".jpg", bgr_image(0))[1].tobytes())
+    good.header.frame_id = "good"
+    pub.publish(corrupt)
+    pub.publish(good)
+    assert dets.wait_for(1, 15), node.output()
+    assert node.alive() and "corrupt or undecodable" in node.output()
+
+
+def test_incompatible_qos_gives_a_clear_warning(launcher, probe, exported_model):
+    node = start_detector(launcher, f"model:={exported_model[1]}", "qos_reliability:=reliable")
+    probe.publisher(Image, "image", qos_profile_sensor_data)  # best effort camera vs reliable subscriber
+    assert node.wait_for_output("incompatible", 15), node.output()
+
+
+def test_fast_input_drops_frames_and_keeps_latency_bounded(launcher, probe, demo_model):
+    """30 Hz of VGA frames into a CPU model slower than that: drops are counted, latency does not grow."""
+    start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.5")
+    dets = probe.collect(Detection2DArray, "detections")
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    assert probe.wait_for_subscribers(pub, timeout=20)
+    frame = image_msg(bgr_image(0, (640, 480)), "bgr8")
+    start = time.monotonic()
+    while time.monotonic() - start < 6.0:
+        frame.header.stamp = probe.node.get_clock().now().to_msg()
+        pub.publish(frame)
+        time.sleep(1 / 30)
+    assert dets.wait_for(5, 10)
+    latencies = [arrival - (m.header.stamp.sec + m.header.stamp.nanosec * 1e-9)
+                 for m, arrival in zip(dets.messages, dets.wall_arrival, strict=True)]
+    late = latencies[len(latencies) // 2:]
+    assert max(late) < 1.0, f"latency grew: {late}"
+    assert max(late) < 3 * np.median(latencies[:3] or late) + 0.2, latencies
+    time.sleep(1.0)
+    values = {kv.key: kv.value for kv in diags.messages[-1].status[0].values}
+    assert int(values["frames_dropped"]) > 0 and int(values["frames_received"]) > len(dets.messages)
+    assert float(values["processed_fps"]) > 0 and values["backend"].startswith("onnxruntime")
+
+
+def set_parameters(probe, **values) -> list[bool]:
+    client = probe.node.create_client(SetParameters, "/yolo_nano_detector/set_parameters")
+    assert client.wait_for_service(10)
+    params = []
+    for name, value in values.items():
+        pv = ParameterValue(type=ParameterType.PARAMETER_DOUBLE, double_value=value) if isinstance(value, float) \
+            else ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=value)
+        params.append(ParameterMsg(name=name, value=pv))
+    future = client.call_async(SetParameters.Request(parameters=params))
+    deadline = time.monotonic() + 10
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [r.successful for r in future.result().results]
+
+
+def test_runtime_parameter_change_and_empty_arrays(launcher, probe, demo_model):
+    start_detector(launcher, f"model:={demo_model}", "conf_threshold:=0.05")
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    frame = image_msg(bgr_image(0), "bgr8")
+    publish_until(probe, pub, [frame], dets, 1)
+    assert len(dets.messages[-1].detections) > 0
+    assert set_parameters(probe, conf_threshold=0.999) == [True]
+    seen = len(dets)
+    publish_until(probe, pub, [frame], dets, seen + 2)
+    assert dets.messages[-1].detections == [], "an empty Detection2DArray is still published"
+    assert set_parameters(probe, conf_threshold=1.5) == [False]
+    assert set_parameters(probe, classes=["unicorn"]) == [False]
+
+
+def test_missing_model_keeps_the_node_alive_with_an_error_diagnostic(launcher, probe, tmp_path):
+    node = start_detector(launcher, f"model:={tmp_path / 'missing.engine'}", "diagnostics_period:=0.3",
+                          ready="cannot load model")
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    assert diags.wait_for(1, 10)
+    status = diags.messages[-1].status[0]
+    assert status.level == b"\x02" and "cannot load model" in status.message
+    assert node.alive()
