@@ -119,9 +119,10 @@ class DetectorNode(LifecycleNode):
     def _settings(self, overrides: dict[str, Any] | None = None) -> PostprocessSettings:
         values = {k: self.p(k) for k in RUNTIME_PARAMETERS} | (overrides or {})
         class_filter = None
-        if values["classes"]:
+        wanted = [c for c in values["classes"] or [] if c]  # [""] (YAML's empty list) = all classes
+        if wanted:
             names = self.detector.class_names if self.detector else ()
-            class_filter = frozenset(names.index(c) for c in values["classes"] if c in names)
+            class_filter = frozenset(names.index(c) for c in wanted if c in names)
         return PostprocessSettings(conf_threshold=float(values["conf_threshold"]),
                                    iou_threshold=float(values["nms_threshold"]),
                                    max_detections=int(values["max_detections"]), class_filter=class_filter)
@@ -136,7 +137,7 @@ class DetectorNode(LifecycleNode):
         if "class_id_format" in changes and changes["class_id_format"] not in ("name", "index"):
             return SetParametersResult(successful=False, reason="class_id_format must be 'name' or 'index'")
         if changes.get("classes") and self.detector:
-            unknown = [c for c in changes["classes"] if c not in self.detector.class_names]
+            unknown = [c for c in changes["classes"] if c and c not in self.detector.class_names]
             if unknown:
                 return SetParametersResult(successful=False, reason=f"unknown classes {unknown}; the model has "
                                            f"{', '.join(self.detector.class_names)}")
