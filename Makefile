@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup lint test test-fast clean
+.PHONY: setup lint test test-fast demo clean
 
 setup:
 	@bash scripts/setup_env.sh $(VENV)
@@ -19,5 +19,10 @@ test: setup lint
 test-fast: setup
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
+# The main job on the embedded default: a rosbag of real images through the real node (ONNX Runtime CPU
+# here, TensorRT on a Jetson), detections, FPS and latency printed, annotated images in demo_output/.
+demo: setup
+	$(VENV)/bin/yolo-nano-demo
+
 clean:
-	rm -rf build install log .pytest_cache .ruff_cache
+	rm -rf build install log .pytest_cache .ruff_cache demo_output

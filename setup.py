@@ -55,6 +55,8 @@ setup(
         "console_scripts": [
             "yolo-nano = yolo_nano_ros.cli:main",
             "yolo_nano_detector = yolo_nano_ros.nodes.detector_node:main",
+            "yolo-nano-bag = yolo_nano_ros.bag.make_bag:main",
+            "yolo-nano-demo = yolo_nano_ros.demo:main",
             "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
         ],
     },

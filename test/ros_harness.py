@@ -18,20 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yolo_nano_ros.dds_environment import local_dds_environment
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-FASTDDS_PROFILE = REPO_ROOT / "config" / "fastdds_shm_large_frames.xml"
 PEERS_DIR = Path(__file__).resolve().parent / "peers"
 
 
 def isolated_dds_env(domain_id: int) -> dict[str, str]:
     """Environment that keeps DDS on this host, on one domain, with the large-frame SHM profile."""
-    return {
-        "ROS_DOMAIN_ID": str(domain_id),
-        "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
-        "RMW_IMPLEMENTATION": "rmw_fastrtps_cpp",
-        "FASTDDS_DEFAULT_PROFILES_FILE": str(FASTDDS_PROFILE),
-        "PYTHONUNBUFFERED": "1",
-    }
+    return local_dds_environment(domain_id)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:

@@ -40,6 +40,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         input_size=args.input_size, lr=args.lr, device=args.device, workers=args.workers,
         resume=args.resume, expansion=args.expansion, mosaic=args.mosaic, seed=args.seed,
         eval_every=args.eval_every, augment=not args.no_augment, weights=args.weights,
+        warmup_epochs=args.warmup_epochs,
     )
     result = train(settings)
     print(f"best checkpoint: {result.best_checkpoint} (mAP@0.5 {result.best_map50:.3f})")
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--input-size", type=int, default=416)
     p.add_argument("--lr", type=float, default=0.01, help="peak SGD learning rate")
+    p.add_argument("--warmup-epochs", type=float, default=3.0, help="linear LR warm-up (default 3)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--expansion", type=float, default=1.0)

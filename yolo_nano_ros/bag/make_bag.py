@@ -1,0 +1,169 @@
+"""`yolo-nano-bag make`: a dataset (VOC / COCO / YOLO) -> a rosbag2 of camera images plus ground truth.
+
+Topics: the image (sensor_msgs/Image rgb8, or CompressedImage jpeg), its camera_info, and the ground
+truth as vision_msgs/Detection2DArray on /ground_truth/detections with the image's stamp. Written with
+rosbags (sqlite3 or mcap), so it runs anywhere; `ros2 bag play` replays it on a robot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.typesys import Stores, get_typestore
+from tqdm import tqdm
+
+from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split
+from yolo_nano_ros.vision_msgs_types import register_vision_msgs
+
+GT_TOPIC = "/ground_truth/detections"
+DEFAULT_IMAGE_TOPIC = "/camera/image_raw"
+
+
+def typestore():
+    store = get_typestore(Stores.ROS2_HUMBLE)  # Humble's definitions: the oldest distro users replay on
+    register_vision_msgs(store)
+    return store
+
+
+@dataclass(frozen=True)
+class BagSettings:
+    out: Path
+    storage: str = "sqlite3"
+    rate_hz: float = 10.0
+    compressed: bool = False
+    image_topic: str = DEFAULT_IMAGE_TOPIC
+    frame_id: str = "camera_optical_frame"
+    start_time_ns: int = 1_700_000_000_000_000_000
+
+
+def write_bag(dataset: Dataset, s: BagSettings, progress: bool = True) -> int:
+    """Returns the number of frames written; unreadable images are skipped and reported."""
+    store = typestore()
+    t = store.types
+    header_type, time_type = t["std_msgs/msg/Header"], t["builtin_interfaces/msg/Time"]
+    image_topic = s.image_topic + ("/compressed" if s.compressed else "")
+    info_topic = s.image_topic.rsplit("/", 1)[0] + "/camera_info"
+    storage = StoragePlugin.MCAP if s.storage == "mcap" else StoragePlugin.SQLITE3
+    if s.out.exists():
+        raise FileExistsError(f"{s.out} exists; choose another --out or delete it")
+    written, skipped = 0, 0
+    with Writer(s.out, version=8, storage_plugin=storage) as writer:
+        img_type = "sensor_msgs/msg/CompressedImage" if s.compressed else "sensor_msgs/msg/Image"
+        conn_img = writer.add_connection(image_topic, img_type, typestore=store)
+        conn_info = writer.add_connection(info_topic, "sensor_msgs/msg/CameraInfo", typestore=store)
+        conn_gt = writer.add_connection(GT_TOPIC, "vision_msgs/msg/Detection2DArray", typestore=store)
+        for i, sample in enumerate(tqdm(dataset.samples, desc="bag", unit="img", disable=not progress)):
+            bgr = cv2.imread(str(sample.image_path), cv2.IMREAD_COLOR)
+            if bgr is None:
+                skipped += 1
+                print(f"skipping unreadable image {sample.image_path}", file=sys.stderr)
+                continue
+            stamp_ns = s.start_time_ns + int(i * 1e9 / s.rate_hz)
+            stamp = time_type(sec=stamp_ns // 10**9, nanosec=stamp_ns % 10**9)
+            header = header_type(stamp=stamp, frame_id=s.frame_id)
+            h, w = bgr.shape[:2]
+            if s.compressed:
+                data = np.frombuffer(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes(), np.uint8)
+                msg = t["sensor_msgs/msg/CompressedImage"](header=header, format="jpeg", data=data)
+            else:
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                msg = t["sensor_msgs/msg/Image"](header=header, height=h, width=w, encoding="rgb8", is_bigendian=0,
+                                                 step=w * 3, data=rgb.reshape(-1))
+            writer.write(conn_img, stamp_ns, store.serialize_cdr(msg, conn_img.msgtype))
+            writer.write(conn_info, stamp_ns, store.serialize_cdr(camera_info(t, header, w, h), conn_info.msgtype))
+            writer.write(conn_gt, stamp_ns, store.serialize_cdr(ground_truth(t, header, sample, dataset.names),
+                                                                conn_gt.msgtype))
+            written += 1
+    if skipped:
+        print(f"{skipped} unreadable images skipped", file=sys.stderr)
+    return written
+
+
+def camera_info(t, header, w: int, h: int):
+    """A plausible pinhole model (focal = image width) so RViz and image_proc accept the stream."""
+    f = float(w)
+    k = np.array([f, 0, w / 2, 0, f, h / 2, 0, 0, 1], np.float64)
+    p = np.array([f, 0, w / 2, 0, 0, f, h / 2, 0, 0, 0, 1, 0], np.float64)
+    roi = t["sensor_msgs/msg/RegionOfInterest"](x_offset=0, y_offset=0, height=0, width=0, do_rectify=False)
+    return t["sensor_msgs/msg/CameraInfo"](header=header, height=h, width=w, distortion_model="plumb_bob",
+                                           d=np.zeros(5), k=k, r=np.eye(3).reshape(-1), p=p, binning_x=0, binning_y=0,
+                                           roi=roi)
+
+
+def ground_truth(t, header, sample, names: tuple[str, ...]):
+    dets = []
+    for k, (box, label) in enumerate(zip(sample.boxes, sample.labels, strict=True)):
+        x1, y1, x2, y2 = (float(v) for v in box)
+        hyp = t["vision_msgs/msg/ObjectHypothesisWithPose"](
+            hypothesis=t["vision_msgs/msg/ObjectHypothesis"](class_id=names[int(label)], score=1.0),
+            pose=default_pose_with_covariance(t))
+        center = t["vision_msgs/msg/Pose2D"](position=t["vision_msgs/msg/Point2D"](x=(x1 + x2) / 2, y=(y1 + y2) / 2),
+                                             theta=0.0)
+        bbox = t["vision_msgs/msg/BoundingBox2D"](center=center, size_x=x2 - x1, size_y=y2 - y1)
+        difficult = bool(sample.difficult[k]) if len(sample.difficult) else False
+        dets.append(t["vision_msgs/msg/Detection2D"](header=header, results=[hyp], bbox=bbox,
+                                                     id="difficult" if difficult else str(k)))
+    return t["vision_msgs/msg/Detection2DArray"](header=header, detections=dets)
+
+
+def default_pose_with_covariance(t):
+    point = t["geometry_msgs/msg/Point"](x=0.0, y=0.0, z=0.0)
+    quat = t["geometry_msgs/msg/Quaternion"](x=0.0, y=0.0, z=0.0, w=1.0)
+    return t["geometry_msgs/msg/PoseWithCovariance"](pose=t["geometry_msgs/msg/Pose"](position=point, orientation=quat),
+                                                     covariance=np.zeros(36))
+
+
+def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:
+    """Build a one-split DATA spec for a dataset folder, then load it with the shared readers."""
+    folder = folder.resolve()
+    if kind == "yolo":
+        images = folder / "images" if (folder / "images").is_dir() else folder
+        labels = folder / "labels" if (folder / "labels").is_dir() else folder
+        spec = {"format": "yolo", "names": classes, "split": {"images": str(images), "labels": str(labels),
+                                                               "source_names": "coco"}}
+    elif kind == "voc":
+        spec = {"format": "voc", "names": classes, "split": {"root": str(folder), "image_set": "test"}}
+    else:
+        annotations = next(iter(sorted(folder.glob("*.json"))), None) or next(iter(sorted(folder.rglob("*.json"))))
+        spec = {"format": "coco", "names": classes, "split": {"annotations": str(annotations),
+                                                               "images": str(folder / "images")}}
+    tmp = folder / ".yolo_nano_bag_spec.yaml"
+    try:
+        tmp.write_text(yaml.safe_dump(spec))
+        return load_split(tmp, "split")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="yolo-nano-bag", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("make", help="dataset -> rosbag2 (images, camera_info, ground truth)")
+    p.add_argument("--from", dest="kind", choices=["voc", "coco", "yolo"], required=True)
+    p.add_argument("dir", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--storage", choices=["mcap", "sqlite3"], default="sqlite3")
+    p.add_argument("--rate", type=float, default=10.0, help="frames per second of bag time (default 10)")
+    p.add_argument("--compressed", action="store_true", help="CompressedImage (jpeg) instead of raw rgb8")
+    p.add_argument("--classes", default="voc", help="target class set: voc or coco (default voc)")
+    p.add_argument("--image-topic", default=DEFAULT_IMAGE_TOPIC)
+    args = parser.parse_args(argv)
+    try:
+        dataset = dataset_from_folder(args.kind, args.dir, args.classes)
+        n = write_bag(dataset, BagSettings(args.out, args.storage, args.rate, args.compressed, args.image_topic))
+    except (DatasetError, FileExistsError, FileNotFoundError, StopIteration) as exc:
+        print(f"yolo-nano-bag: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {n} frames to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

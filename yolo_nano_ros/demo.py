@@ -1,0 +1,145 @@
+"""`make demo`: a rosbag of real images replayed through the real detector node, results printed.
+
+1. Builds demo_output/demo_bag from data/samples (12 real photos + ground truth) once.
+2. Starts `yolo_nano_detector` as its own process with the demo weights (backend auto: TensorRT on a
+   Jetson, else ONNX Runtime), on a private DDS domain with the shared-memory large-frame profile.
+3. Replays the bag's frames over DDS at --rate, restamped, and records the Detection2DArray replies.
+4. Prints the detections, FPS and end-to-end latency, and saves an annotated image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = REPO / "models" / "yolo_nano_coco128_voc.onnx"
+
+
+def build_bag(samples: Path, bag: Path) -> None:
+    from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, write_bag
+
+    n = write_bag(dataset_from_folder("yolo", samples, "voc"), BagSettings(bag), progress=False)
+    print(f"[demo] wrote {bag} ({n} frames from {samples})")
+
+
+def start_detector(model: Path, conf: float, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).parent / "yolo_nano_detector"
+    launcher = [str(exe)] if exe.exists() else [sys.executable, "-m", "yolo_nano_ros.nodes.detector_node"]
+    cmd = [*launcher, "--ros-args", "-p", f"model:={model}", "-p", f"conf_threshold:={conf}"]
+    return subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            return
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if text in log.read_text(errors="replace"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
+    from yolo_nano_ros.dds_environment import local_dds_environment
+
+    out.mkdir(parents=True, exist_ok=True)
+    bag = out / "demo_bag"
+    if not bag.exists():
+        build_bag(samples, bag)
+    env = local_dds_environment(random.randint(110, 200))  # private domain (Fast DDS allows up to 232)
+    os.environ.update(env)  # before rclpy initialises DDS in this process
+    log = out / "detector_node.log"
+    node = start_detector(model, conf, {**os.environ, **env}, log)
+    try:
+        if not wait_for_log(log, "listening on", node, 120):
+            print(f"[demo] the detector did not start; its log ({log}):\n{log.read_text(errors='replace')}")
+            return 1
+        backend_line = next((line for line in log.read_text().splitlines() if "backend" in line), "")
+        print("[demo] detector:", backend_line.split("]: ", 1)[-1])
+        return replay_and_report(bag, out, rate, passes)
+    finally:
+        stop(node)
+
+
+def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
+    import cv2
+
+    from yolo_nano_ros.bag.bag_frames import iter_raw_frames
+    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+
+    frames = list(iter_raw_frames(bag))
+    replay = LiveReplay(debug_topic="debug_image")
+    try:
+        if not replay.wait_for_detector():
+            print("[demo] the detector never subscribed to the image topic")
+            return 1
+        print(f"[demo] replaying {len(frames)} frames x {passes} at {rate:g} Hz over DDS ...")
+        result = replay.play(frames, rate, passes)
+    finally:
+        replay.close()
+
+    first = {}
+    for index, _, msg in result.received:
+        first.setdefault(index, msg)
+    print("\nframe  detections (class score), first pass")
+    for index in sorted(first):
+        dets = first[index].detections
+        found = ", ".join(f"{d.results[0].hypothesis.class_id} {d.results[0].hypothesis.score:.2f}" for d in dets)
+        print(f"{index:5d}  {found or '-'}")
+    counts = Counter(d.results[0].hypothesis.class_id for _, _, m in result.received for d in m.detections)
+    lat = np.array(result.latencies_ms())
+    arrivals = sorted(a for _, a, _ in result.received)
+    fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    print(f"\nclasses: {', '.join(f'{k} {v}' for k, v in counts.most_common()) or 'none'}")
+    print(f"frames sent {len(result.sent)}, answered {len(result.received)}, "
+          f"dropped {len(result.sent) - len(result.received)}")
+    print(f"output rate {fps:.1f} FPS at {rate:g} Hz input")
+    if len(lat):
+        print(f"end-to-end latency (publish -> Detection2DArray received): p50 {np.percentile(lat, 50):.1f} ms, "
+              f"p95 {np.percentile(lat, 95):.1f} ms")
+    saved = []
+    for index, img in sorted(result.debug_images.items()):
+        rgb = np.frombuffer(img.data, np.uint8).reshape(img.height, img.width, 3)
+        path = out / f"annotated_{index:03d}.jpg"
+        cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        saved.append(path)
+    print(f"annotated images: {', '.join(str(p) for p in saved[:3])}{' ...' if len(saved) > 3 else ''}")
+    return 0 if result.received else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="yolo-nano-demo", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    p.add_argument("--samples", type=Path, default=REPO / "data" / "samples")
+    p.add_argument("--out", type=Path, default=REPO / "demo_output")
+    p.add_argument("--rate", type=float, default=10.0, help="replay rate in Hz (default 10)")
+    p.add_argument("--passes", type=int, default=3, help="times the bag is replayed (default 3)")
+    p.add_argument("--conf", type=float, default=0.3, help="detector score threshold (default 0.3)")
+    a = p.parse_args(argv)
+    return run_demo(a.model, a.samples, a.out, a.rate, a.passes, a.conf)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Play a bag's frames into a running detector over DDS and record what it publishes.
+
+Frames are restamped with the send time, so the Detection2DArray that comes back (carrying the
+image's header) gives end-to-end latency; its stamp also says which frame it answers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import rclpy
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.serialization import deserialize_message
+from sensor_msgs.msg import CompressedImage, Image
+from vision_msgs.msg import Detection2DArray
+
+from yolo_nano_ros.bag.bag_frames import RawFrame
+
+
+@dataclass
+class ReplayResult:
+    sent: dict[int, tuple[int, float]] = field(default_factory=dict)  # stamp ns -> (frame index, send wall time)
+    received: list[tuple[int, float, Detection2DArray]] = field(default_factory=list)  # (frame index, arrival, msg)
+    debug_images: dict[int, Image] = field(default_factory=dict)  # frame index -> last annotated image
+    duration_s: float = 0.0
+
+    def latencies_ms(self) -> list[float]:
+        out = []
+        for _, arrival, msg in self.received:
+            stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+            out.append((arrival - self.sent[stamp][1]) * 1e3)
+        return out
+
+
+class LiveReplay:
+    def __init__(self, image_topic: str = "image", detections_topic: str = "detections",
+                 debug_topic: str | None = None, compressed: bool = False) -> None:
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node("yolo_nano_bag_replay", context=self.context)
+        self.msg_type = CompressedImage if compressed else Image
+        topic = image_topic + ("/compressed" if compressed and not image_topic.endswith("compressed") else "")
+        self.pub = self.node.create_publisher(self.msg_type, topic, qos_profile_sensor_data)
+        self.result = ReplayResult()
+        self._lock = threading.Lock()
+        self.node.create_subscription(Detection2DArray, detections_topic, self._on_detections,
+                                      QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE))
+        if debug_topic:
+            self.node.create_subscription(Image, debug_topic, self._on_debug, 5)
+        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self._stop = threading.Event()
+        self._spinner = threading.Thread(target=self._spin, daemon=True)
+        self._spinner.start()
+
+    def _spin(self) -> None:
+        while not self._stop.is_set():
+            self.executor.spin_once(timeout_sec=0.02)
+
+    def _frame_of(self, msg: Image | Detection2DArray) -> int | None:
+        sent = self.result.sent.get(msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec)
+        return sent[0] if sent else None
+
+    def _on_detections(self, msg: Detection2DArray) -> None:
+        arrival = time.time()
+        with self._lock:
+            index = self._frame_of(msg)
+            if index is not None:
+                self.result.received.append((index, arrival, msg))
+
+    def _on_debug(self, msg: Image) -> None:
+        with self._lock:
+            index = self._frame_of(msg)
+            if index is not None:
+                self.result.debug_images[index] = msg
+
+    def wait_for_detector(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pub.get_subscription_count() > 0 and self.node.count_publishers("detections") > 0:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def play(self, frames: list[RawFrame], rate_hz: float, passes: int = 1, settle_s: float = 3.0) -> ReplayResult:
+        messages = [deserialize_message(f.cdr, self.msg_type) for f in frames]
+        period = 1.0 / rate_hz
+        start = time.monotonic()
+        next_send = start
+        for _ in range(passes):
+            for frame, msg in zip(frames, messages, strict=True):
+                now_ns = time.time_ns()
+                msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(now_ns, 10**9)
+                with self._lock:
+                    self.result.sent[now_ns] = (frame.index, now_ns * 1e-9)
+                self.pub.publish(msg)
+                next_send += period
+                time.sleep(max(0.0, next_send - time.monotonic()))
+        deadline = time.monotonic() + settle_s
+        while time.monotonic() < deadline and len(self.result.received) < len(self.result.sent):
+            time.sleep(0.05)
+        self.result.duration_s = time.monotonic() - start
+        return self.result
+
+    def close(self) -> None:
+        self._stop.set()
+        self._spinner.join(2.0)
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
