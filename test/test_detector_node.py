@@ -172,6 +172,7 @@ def test_corrupt_jpeg_is_skipped(launcher, probe, exported_model):
     good = CompressedImage(format="jpeg", data=cv2.imencode(".jpg", bgr_image(0))[1].tobytes())
     good.header.frame_id = "good"
     pub.publish(corrupt)
+    time.sleep(0.5)  # latest frame wins: give the corrupt one time to be taken before the good one
     pub.publish(good)
     assert dets.wait_for(1, 15), node.output()
     assert node.alive() and "corrupt or undecodable" in node.output()
@@ -184,7 +185,7 @@ def test_incompatible_qos_gives_a_clear_warning(launcher, probe, exported_model)
 
 
 def test_fast_input_drops_frames_and_keeps_latency_bounded(launcher, probe, demo_model):
-    """30 Hz of VGA frames into a CPU model slower than that: drops are counted, latency does not grow."""
+    """100 Hz of VGA frames, faster than the CPU pipeline: drops are counted, latency does not grow."""
     start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.5")
     dets = probe.collect(Detection2DArray, "detections")
     diags = probe.collect(DiagnosticArray, "/diagnostics")
@@ -192,10 +193,10 @@ def test_fast_input_drops_frames_and_keeps_latency_bounded(launcher, probe, demo
     assert probe.wait_for_subscribers(pub, timeout=20)
     frame = image_msg(bgr_image(0, (640, 480)), "bgr8")
     start = time.monotonic()
-    while time.monotonic() - start < 6.0:
+    while time.monotonic() - start < 5.0:
         frame.header.stamp = probe.node.get_clock().now().to_msg()
         pub.publish(frame)
-        time.sleep(1 / 30)
+        time.sleep(1 / 100)
     assert dets.wait_for(5, 10)
     latencies = [arrival - (m.header.stamp.sec + m.header.stamp.nanosec * 1e-9)
                  for m, arrival in zip(dets.messages, dets.wall_arrival, strict=True)]
