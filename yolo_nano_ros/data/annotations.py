@@ -18,8 +18,7 @@ import numpy as np
 import yaml
 
 from yolo_nano_ros.data.class_names import build_index_map, resolve_names
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
 
 
 class DatasetError(ValueError):

@@ -9,7 +9,6 @@ where TensorRT has one (>= 10). Every engine gets a JSON sidecar (engine_cache.E
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,11 +20,9 @@ import numpy as np
 
 from yolo_nano_ros.runtime.backends.tensorrt_backend import import_tensorrt_stack, platform_from
 from yolo_nano_ros.runtime.engine_cache import EngineSidecar, Precision, file_sha256
+from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
 from yolo_nano_ros.runtime.model_info import METADATA_KEY, ModelLoadError
 from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
-
-log = logging.getLogger(__name__)
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 
 
 @dataclass(frozen=True)

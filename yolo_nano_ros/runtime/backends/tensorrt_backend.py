@@ -9,7 +9,6 @@ see the README for what ran on real hardware.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,6 @@ import numpy as np
 
 from yolo_nano_ros.runtime.engine_cache import EngineSidecar
 from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError
-
-log = logging.getLogger(__name__)
 
 
 class GpuUnavailableError(ModelLoadError):
