@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest_data import COCO128, REPO_ROOT
+from conftest_data import COCO128_VOC_YAML, REPO_ROOT
 from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import CompressedImage, Image
 
 from yolo_nano_ros.bag.bag_frames import BagError, ground_truth_by_stamp, iter_raw_frames
 from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, main, write_bag
+from yolo_nano_ros.data.annotations import load_split
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 
@@ -21,8 +22,9 @@ SAMPLES = REPO_ROOT / "data" / "samples"
 @pytest.mark.parametrize("storage", ["sqlite3", "mcap"])
 @pytest.mark.parametrize("compressed", [False, True])
 def test_coco128_to_bag_round_trip(tmp_path, storage, compressed):
-    dataset = dataset_from_folder("yolo", COCO128 / "images" / "train2017", "voc")
+    dataset = load_split(COCO128_VOC_YAML, "train")
     dataset.samples = dataset.samples[:10]
+    assert sum(len(s.labels) for s in dataset.samples) > 10, "the round trip must carry real boxes"
     bag = tmp_path / "bag"
     assert write_bag(dataset, BagSettings(bag, storage=storage, compressed=compressed), progress=False) == 10
     frames = list(iter_raw_frames(bag))
@@ -38,10 +40,19 @@ def test_coco128_to_bag_round_trip(tmp_path, storage, compressed):
             assert (msg.width, msg.height, msg.encoding) == (sample.width, sample.height, "rgb8")
 
 
+def test_dataset_folder_is_read_without_writing_into_it(tmp_path):
+    before = sorted(p.name for p in SAMPLES.rglob("*"))
+    dataset = dataset_from_folder("yolo", SAMPLES, "voc")
+    assert len(dataset.samples) == 12 and sum(len(s.labels) for s in dataset.samples) > 12
+    assert sorted(p.name for p in SAMPLES.rglob("*")) == before
+
+
 def test_bag_cli_and_clear_errors(tmp_path, capsys):
     assert main(["make", "--from", "yolo", str(SAMPLES), "--out", str(tmp_path / "b"), "--storage", "mcap"]) == 0
     assert main(["make", "--from", "yolo", str(SAMPLES), "--out", str(tmp_path / "b")]) == 2
     assert "exists" in capsys.readouterr().err
+    assert main(["make", "--from", "coco", str(tmp_path), "--out", str(tmp_path / "c")]) == 2
+    assert "no COCO annotation .json" in capsys.readouterr().err
     with pytest.raises(BagError, match="not in the bag; it has: /camera/image_raw"):
         list(iter_raw_frames(tmp_path / "b", "/wrong/topic"))
 

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import yaml
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 from tqdm import tqdm
 
-from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split
+from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
 from yolo_nano_ros.vision_msgs_types import register_vision_msgs
 
 GT_TOPIC = "/ground_truth/detections"
@@ -121,25 +120,20 @@ def default_pose_with_covariance(t):
 
 
 def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:
-    """Build a one-split DATA spec for a dataset folder, then load it with the shared readers."""
+    """A dataset folder as one split, read with the shared annotation readers."""
     folder = folder.resolve()
     if kind == "yolo":
         images = folder / "images" if (folder / "images").is_dir() else folder
         labels = folder / "labels" if (folder / "labels").is_dir() else folder
-        spec = {"format": "yolo", "names": classes, "split": {"images": str(images), "labels": str(labels),
-                                                               "source_names": "coco"}}
+        part = {"images": str(images), "labels": str(labels), "source_names": "coco"}
     elif kind == "voc":
-        spec = {"format": "voc", "names": classes, "split": {"root": str(folder), "image_set": "test"}}
+        part = {"root": str(folder), "image_set": "test"}
     else:
-        annotations = next(iter(sorted(folder.glob("*.json"))), None) or next(iter(sorted(folder.rglob("*.json"))))
-        spec = {"format": "coco", "names": classes, "split": {"annotations": str(annotations),
-                                                               "images": str(folder / "images")}}
-    tmp = folder / ".yolo_nano_bag_spec.yaml"
-    try:
-        tmp.write_text(yaml.safe_dump(spec))
-        return load_split(tmp, "split")
-    finally:
-        tmp.unlink(missing_ok=True)
+        found = sorted(folder.glob("*.json")) or sorted(folder.rglob("*.json"))
+        if not found:
+            raise DatasetError(f"no COCO annotation .json file under {folder}")
+        part = {"annotations": str(found[0]), "images": str(folder / "images")}
+    return load_split_spec({"format": kind, "names": classes, "split": part}, folder, "split", str(folder))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         dataset = dataset_from_folder(args.kind, args.dir, args.classes)
         n = write_bag(dataset, BagSettings(args.out, args.storage, args.rate, args.compressed, args.image_topic))
-    except (DatasetError, FileExistsError, FileNotFoundError, StopIteration) as exc:
+    except (DatasetError, FileExistsError, FileNotFoundError) as exc:
         print(f"yolo-nano-bag: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {n} frames to {args.out}")

@@ -146,10 +146,13 @@ def read_coco(annotation_file: Path, images: Path, target: tuple[str, ...]) -> D
 
 def load_split(data_yaml: Path, split: str) -> Dataset:
     """Load one split ("train" or "val") of a DATA.yaml (format documented in docs/training.md)."""
-    spec = yaml.safe_load(data_yaml.read_text())
+    return load_split_spec(yaml.safe_load(data_yaml.read_text()), data_yaml.parent, split, str(data_yaml))
+
+
+def load_split_spec(spec: dict[str, Any], base: Path, split: str, origin: str = "dataset spec") -> Dataset:
+    """The same from an in-memory spec; relative paths are taken from `base`."""
     if split not in spec:
-        raise DatasetError(f"{data_yaml} has no {split!r} section")
-    base = data_yaml.parent
+        raise DatasetError(f"{origin} has no {split!r} section")
     target = resolve_names(spec.get("names", "voc"))
     fmt = spec.get("format", "yolo")
     section = spec[split]
@@ -158,7 +161,7 @@ def load_split(data_yaml: Path, split: str) -> Dataset:
     for part in parts:
         def path(key: str, part: dict[str, Any] = part) -> Path:
             if key not in part:
-                raise DatasetError(f"{data_yaml}: {split} entry needs {key!r}")
+                raise DatasetError(f"{origin}: {split} entry needs {key!r}")
             return (base / part[key]).resolve()
 
         if fmt == "yolo":
@@ -177,5 +180,5 @@ def load_split(data_yaml: Path, split: str) -> Dataset:
         for k, v in ds.skipped.items():
             merged.skipped[k] = merged.skipped.get(k, 0) + v
     if not merged.samples:
-        raise DatasetError(f"{data_yaml}: split {split!r} is empty")
+        raise DatasetError(f"{origin}: split {split!r} is empty")
     return merged
