@@ -7,7 +7,6 @@ group), so a failing test cannot leave DDS participants behind for the next one.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from yolo_nano_ros.dds_environment import local_dds_environment
+from yolo_nano_ros.process_control import stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PEERS_DIR = Path(__file__).resolve().parent / "peers"
@@ -55,20 +55,8 @@ class NodeProcess:
     def wait_for_output(self, text: str, timeout: float) -> bool:
         return wait_until(lambda: text in self.output(), timeout, interval=0.05)
 
-    def stop(self, timeout: float = 5.0) -> int:
-        """SIGINT (rclpy shuts down cleanly), then SIGTERM, then SIGKILL, to the process group."""
-        for sig, grace in ((signal.SIGINT, timeout), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
-            if self.popen.poll() is not None:
-                break
-            try:
-                os.killpg(self.popen.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.popen.wait(grace)
-            except subprocess.TimeoutExpired:
-                continue
-        return self.popen.wait(2.0)
+    def stop(self, timeout: float = 5.0) -> int | None:
+        return stop_process_group(self.popen, timeout)
 
 
 @dataclass

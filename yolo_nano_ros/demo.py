@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -40,17 +39,6 @@ def start_detector(model: Path, conf: float, env: dict[str, str], log: Path) -> 
                             start_new_session=True)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            return
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -62,6 +50,7 @@ def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes], timeout: f
 
 def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
     from yolo_nano_ros.dds_environment import local_dds_environment
+    from yolo_nano_ros.process_control import stop_process_group
 
     out.mkdir(parents=True, exist_ok=True)
     bag = out / "demo_bag"
@@ -70,7 +59,7 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
     env = local_dds_environment(random.randint(110, 200))  # private domain (Fast DDS allows up to 232)
     os.environ.update(env)  # before rclpy initialises DDS in this process
     log = out / "detector_node.log"
-    node = start_detector(model, conf, {**os.environ, **env}, log)
+    node = start_detector(model, conf, dict(os.environ), log)
     try:
         if not wait_for_log(log, "listening on", node, 120):
             print(f"[demo] the detector did not start; its log ({log}):\n{log.read_text(errors='replace')}")
@@ -79,7 +68,7 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
         print("[demo] detector:", backend_line.split("]: ", 1)[-1])
         return replay_and_report(bag, out, rate, passes)
     finally:
-        stop(node)
+        stop_process_group(node)
 
 
 def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:

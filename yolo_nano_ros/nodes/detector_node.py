@@ -27,7 +27,7 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 
 from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
-from yolo_nano_ros.image_encodings import ImageConversionError
+from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
     diagnostic_status,
@@ -280,7 +280,7 @@ class DetectorNode(LifecycleNode):
         self.pub_detections.publish(detections_to_msg(msg.header, result.detections, detector.class_names,
                                                       self.p("class_id_format")))
         if self.pub_debug is not None and self.pub_debug.get_subscription_count() > 0:  # draw only when watched
-            rgb = image if order == "rgb" else image[:, :, ::-1]
+            rgb = array_to_rgb8(image, order)
             self.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
                                                  msg.header))
         t3 = time.perf_counter()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import cv2
 import numpy as np
 
+from yolo_nano_ros.image_encodings import ColorOrder
 from yolo_nano_ros.runtime.backends.base import Backend
 from yolo_nano_ros.runtime.postprocess import Detections, HeadDecoder, PostprocessSettings, select_and_nms
 from yolo_nano_ros.runtime.preprocess import Letterbox, letterbox, to_input_tensor, unletterbox_boxes
-
-ColorOrder = Literal["rgb", "bgr"]
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,6 @@ class Detector:
     @property
     def class_names(self) -> tuple[str, ...]:
         return self.info.class_names
-
-    def update_settings(self, **changes: object) -> None:
-        self.settings = replace(self.settings, **changes)
 
     def preprocess(self, image: np.ndarray, color: ColorOrder = "rgb") -> tuple[np.ndarray, Letterbox]:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
