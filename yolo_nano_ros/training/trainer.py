@@ -15,7 +15,7 @@ import yaml
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from yolo_nano_ros.data.annotations import load_split
+from yolo_nano_ros.data.annotations import load_split_spec
 from yolo_nano_ros.model.checkpoint import save_checkpoint
 from yolo_nano_ros.model.config import YoloNanoConfig
 from yolo_nano_ros.model.yolo_nano import YoloNano
@@ -105,7 +105,7 @@ def train(s: TrainSettings) -> TrainResult:
     torch.manual_seed(s.seed)
     device = resolve_device(s.device)
     spec = yaml.safe_load(s.data.read_text())
-    train_set, val_set = load_split(s.data, "train"), load_split(s.data, "val")
+    train_set, val_set = (load_split_spec(spec, s.data.parent, split, str(s.data)) for split in ("train", "val"))
     cfg = YoloNanoConfig(num_classes=len(train_set.names), class_names=train_set.names, input_size=s.input_size,
                          expansion=s.expansion,
                          **({"anchors": tuple(tuple(tuple(a) for a in lv) for lv in spec["anchors"])}
