@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup lint test test-fast demo clean
+.PHONY: setup lint test test-fast demo bench gpu-check gpu-wheelhouse clean
 
 setup:
 	@bash scripts/setup_env.sh $(VENV)
@@ -23,6 +23,18 @@ test-fast: setup
 # here, TensorRT on a Jetson), detections, FPS and latency printed, annotated images in demo_output/.
 demo: setup
 	$(VENV)/bin/yolo-nano-demo
+
+# Benchmarks are commands, not timed tests; docs/benchmarks.md records their output and the machine.
+bench: setup
+	$(VENV)/bin/yolo-nano bench-stages
+
+# On a machine with an NVIDIA GPU: pycuda built from its sdist, the backend's real memory path, TensorRT if present.
+gpu-check:
+	bash scripts/gpu_check.sh
+
+# For an offline GPU machine: the pycuda sdist and its dependencies, fetched here (WHEELHOUSE=.gpu-wheelhouse).
+gpu-wheelhouse:
+	python3 -m pip download --no-binary pycuda pycuda -d .gpu-wheelhouse
 
 clean:
 	rm -rf build install log .pytest_cache .ruff_cache demo_output

@@ -140,3 +140,77 @@ def test_engine_without_sidecar_or_anything_is_explained(tmp_path, onnx_file):
     assert decide(engine, onnx_file, PLATFORM, Precision.FP16).rebuild
     with pytest.raises(ModelLoadError, match="engine not found"):
         decide(tmp_path / "missing.engine", None, PLATFORM, Precision.FP16)
+
+
+# ---- engine builder through the TEST DOUBLE (fake Builder/OnnxParser/config), on the shipped real ONNX
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_ONNX = REPO / "models" / "yolo_nano_coco128_voc.onnx"
+SAMPLE_IMAGES = REPO / "data" / "samples" / "images"
+
+
+def test_build_fp16_engine_tensorrt10_writes_sidecar_and_loads(monkeypatch, tmp_path, capsys):
+    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+
+    calls = fake_tensorrt.install(monkeypatch, "10.3.0")
+    engine = build_engine(BuildSettings(DEMO_ONNX, tmp_path / "demo.engine", Precision.FP16, workspace_mb=512))
+    names = calls.names()
+    assert ("create_network", 0) in calls  # TensorRT 10: explicit batch is implied, flags 0
+    assert ("set_memory_pool_limit", "WORKSPACE", 512 << 20) in calls
+    assert ("build_serialized_network", ("FP16",)) in calls
+    assert names.index("OnnxParser.parse") < names.index("build_serialized_network")
+    assert names[-2:] == ["ctx.pop", "ctx.detach"]  # the CUDA context is released even on success
+    assert "Building engine (1 steps)" in capsys.readouterr().out  # progress monitor printed the phase
+    sidecar = EngineSidecar.read(engine)
+    assert sidecar.onnx_sha256 == file_sha256(DEMO_ONNX)
+    assert (sidecar.tensorrt_version, sidecar.compute_capability, sidecar.precision) == ("10.3.0", "8.7", "fp16")
+    assert sidecar.input_shape == (1, 3, 320, 320) and len(sidecar.class_names) == 20
+    # The built file is what the backend then loads: (1, 75, 40, 40) etc. in stride order.
+    backend = TensorRTBackend(engine)
+    outs = backend.infer(np.zeros((1, 3, 320, 320), np.float32))
+    assert [o.shape for o in outs] == [(1, 75, 40, 40), (1, 75, 20, 20), (1, 75, 10, 10)]
+
+
+def test_build_int8_calibrates_on_real_images_once_then_reuses_the_cache(monkeypatch, tmp_path):
+    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+
+    calls = fake_tensorrt.install(monkeypatch, "10.3.0")
+    cache = tmp_path / "calib.cache"
+    settings = BuildSettings(DEMO_ONNX, tmp_path / "a.engine", Precision.INT8, calib_images=SAMPLE_IMAGES,
+                             calib_cache=cache)
+    build_engine(settings)
+    n_images = len(list(SAMPLE_IMAGES.glob("*.jpg")))
+    assert ("calibrated", n_images) in calls and cache.read_bytes() == b"fake calibration table"
+    assert calls.names().count("memcpy_htod") == n_images
+    assert ("memcpy_htod", 3 * 320 * 320 * 4) in calls  # letterboxed float32 NCHW, as the runtime feeds
+    assert ("build_serialized_network", ("FP16", "INT8")) in calls  # FP16 fallback for non-INT8 layers
+    calls.clear()
+    build_engine(BuildSettings(DEMO_ONNX, tmp_path / "b.engine", Precision.INT8, calib_cache=cache))
+    assert ("calibration cache used",) in calls and "memcpy_htod" not in calls.names()
+
+
+def test_build_tensorrt85_uses_explicit_batch_and_has_no_progress_monitor(monkeypatch, tmp_path):
+    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+
+    calls = fake_tensorrt.install(monkeypatch, "8.5.2")
+    build_engine(BuildSettings(DEMO_ONNX, tmp_path / "m.engine", Precision.FP16, dla_core=0))
+    assert "IProgressMonitor.__init__" not in calls.names()
+    assert ("set_flag", "GPU_FALLBACK") in calls  # DLA with GPU fallback
+    assert EngineSidecar.read(tmp_path / "m.engine").dla_core == 0
+
+
+def test_build_errors_are_clear(monkeypatch, tmp_path):
+    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+
+    calls = fake_tensorrt.install(monkeypatch, "10.3.0")
+    with pytest.raises(ModelLoadError, match="INT8 needs --calib-images"):
+        build_engine(BuildSettings(DEMO_ONNX, tmp_path / "m.engine", Precision.INT8))
+    assert calls.names()[-2:] == ["ctx.pop", "ctx.detach"]
+    bare = tmp_path / "bare.onnx"
+    import onnx
+
+    proto = onnx.load(str(DEMO_ONNX))
+    del proto.metadata_props[:]
+    onnx.save(proto, str(bare))
+    with pytest.raises(ModelLoadError, match="yolo-nano export"):
+        build_engine(BuildSettings(bare, tmp_path / "m.engine"))

@@ -137,6 +137,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_stages(args: argparse.Namespace) -> int:
+    import json
+
+    from yolo_nano_ros.runtime.media import expand_paths
+    from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+    from yolo_nano_ros.runtime.stage_bench import bench_stages, load_frames
+
+    paths = expand_paths([Path(p) for p in args.images])
+    if not paths:
+        print(f"no images under {' '.join(args.images)}", file=sys.stderr)
+        return 2
+    frames = load_frames(paths, args.width, args.height)
+    report = bench_stages(Path(args.model), frames, args.input_size, args.runs,
+                          PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms), args.threads)
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.to_text())
+    return 0
+
+
 def np_random_frame(h: int, w: int):
     import numpy as np
 
@@ -220,6 +238,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=int, default=480)
     p.add_argument("--runs", type=int, default=200)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-stages", help="each stage around ONNX Runtime CPU inference, on real frames")
+    p.add_argument("images", nargs="*", default=["data/samples/images"],
+                   help="images or folders (default: the samples)")
+    p.add_argument("--model", default="models/yolo_nano_coco128_voc.onnx", help="a float-input .onnx")
+    p.add_argument("--input-size", type=int, default=416, help="run the model at this size (default 416)")
+    p.add_argument("--width", type=int, default=640, help="frames are resized to this camera size first")
+    p.add_argument("--height", type=int, default=480)
+    p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
+    p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
+    p.add_argument("--runs", type=int, default=300)
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = all cores)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench_stages)
 
     p = sub.add_parser("build-engine", help="build a TensorRT engine (+ JSON sidecar) from ONNX")
     p.add_argument("onnx")

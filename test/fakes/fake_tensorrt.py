@@ -89,7 +89,12 @@ def make_pycuda(calls: CallLog, device_count: int = 1) -> tuple[types.ModuleType
         calls.append(("memcpy_dtoh_async",))
         host.view(np.uint8).ravel()[:] = memory[int(dev)]
 
+    def memcpy_htod(dev: FakeDeviceMemory, host: np.ndarray) -> None:
+        calls.append(("memcpy_htod", host.nbytes))
+        memory[int(dev)][:] = host.view(np.uint8).ravel()
+
     cuda.init = lambda: calls.append(("cuda.init",))
+    cuda.memcpy_htod = memcpy_htod
     cuda.Device, cuda.Stream = Device, Stream
     cuda.pagelocked_empty, cuda.mem_alloc = pagelocked_empty, mem_alloc
     cuda.memcpy_htod_async, cuda.memcpy_dtoh_async = memcpy_htod_async, memcpy_dtoh_async
@@ -189,7 +194,134 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
 
     trt.Logger, trt.Runtime, trt.TensorIOMode = Logger, Runtime, TensorIOMode
     trt.nptype = lambda dtype: np.float32
+    add_builder_api(trt, tensor_api, calls)
     return trt
+
+
+def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> None:
+    """Builder, OnnxParser, builder config, calibrator and progress-monitor base classes.
+
+    The fake "build" reads the ONNX graph's input and output shapes (with the real onnx package) and
+    writes a fake engine with them, drives an attached INT8 calibrator the way TensorRT does (cache
+    first; batches only without one; then writes the cache) and reports phases to a progress monitor.
+    """
+    import onnx
+
+    class Flag:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __int__(self) -> int:
+            return 0
+
+    trt.NetworkDefinitionCreationFlag = types.SimpleNamespace(EXPLICIT_BATCH=Flag("EXPLICIT_BATCH"))
+    trt.MemoryPoolType = types.SimpleNamespace(WORKSPACE="WORKSPACE")
+    trt.BuilderFlag = types.SimpleNamespace(FP16="FP16", INT8="INT8", GPU_FALLBACK="GPU_FALLBACK")
+    trt.DeviceType = types.SimpleNamespace(DLA="DLA", GPU="GPU")
+
+    class IInt8EntropyCalibrator2:
+        def __init__(self) -> None:
+            calls.append(("IInt8EntropyCalibrator2.__init__",))
+
+    trt.IInt8EntropyCalibrator2 = IInt8EntropyCalibrator2
+    if tensor_api:
+        class IProgressMonitor:
+            def __init__(self) -> None:
+                calls.append(("IProgressMonitor.__init__",))
+
+        trt.IProgressMonitor = IProgressMonitor
+
+    class Input:
+        def __init__(self, name: str, shape: tuple[int, ...]) -> None:
+            self.name, self.shape = name, shape
+
+    class Network:
+        def __init__(self, flags: int) -> None:
+            self.flags, self.proto = flags, None
+
+        def get_input(self, index: int) -> Input:
+            value = self.proto.graph.input[index]
+            return Input(value.name, tuple(d.dim_value or -1 for d in value.type.tensor_type.shape.dim))
+
+    class OnnxParser:
+        def __init__(self, network: Network, logger: Any) -> None:
+            self.network, self.errors = network, []
+
+        def parse(self, data: bytes) -> bool:
+            calls.append(("OnnxParser.parse", len(data)))
+            try:
+                self.network.proto = onnx.load_from_string(data)
+            except Exception as exc:  # any decode failure is a parse error, as in TensorRT
+                self.errors.append(f"In node -1: {type(exc).__name__}")
+                return False
+            return True
+
+        @property
+        def num_errors(self) -> int:
+            return len(self.errors)
+
+        def get_error(self, index: int) -> str:
+            return self.errors[index]
+
+    class Profile:
+        def set_shape(self, name: str, low: tuple, opt: tuple, high: tuple) -> None:
+            calls.append(("profile.set_shape", name, tuple(low), tuple(opt), tuple(high)))
+
+    class BuilderConfig:
+        def __init__(self) -> None:
+            self.flags: set[str] = set()
+            self.int8_calibrator = None
+            self.progress_monitor = None
+            self.default_device_type, self.DLA_core = "GPU", -1
+
+        def set_memory_pool_limit(self, pool: str, size: int) -> None:
+            calls.append(("set_memory_pool_limit", pool, size))
+
+        def set_flag(self, flag: str) -> None:
+            calls.append(("set_flag", flag))
+            self.flags.add(flag)
+
+        def add_optimization_profile(self, profile: Profile) -> int:
+            calls.append(("add_optimization_profile",))
+            return 0
+
+    class Builder:
+        def __init__(self, logger: Any) -> None:
+            calls.append(("Builder",))
+
+        def create_network(self, flags: int) -> Network:
+            calls.append(("create_network", flags))
+            return Network(flags)
+
+        def create_builder_config(self) -> BuilderConfig:
+            return BuilderConfig()
+
+        def create_optimization_profile(self) -> Profile:
+            return Profile()
+
+        def build_serialized_network(self, network: Network, config: BuilderConfig) -> bytes | None:
+            calls.append(("build_serialized_network", tuple(sorted(config.flags))))
+            monitor = config.progress_monitor
+            if monitor is not None:
+                monitor.phase_start("Building engine", None, 1)
+                monitor.step_complete("Building engine", 0)
+                monitor.phase_finish("Building engine")
+            calibrator = config.int8_calibrator
+            if "INT8" in config.flags and calibrator is not None:
+                if calibrator.read_calibration_cache() is None:
+                    batches = 0
+                    while calibrator.get_batch(["images"]) is not None:
+                        batches += 1
+                    calls.append(("calibrated", batches))
+                    calibrator.write_calibration_cache(b"fake calibration table")
+                else:
+                    calls.append(("calibration cache used",))
+            shapes = {v.name: tuple(1 if d.dim_param else d.dim_value for d in v.type.tensor_type.shape.dim)
+                      for v in [*network.proto.graph.input, *network.proto.graph.output]}
+            names = list(shapes)
+            return fake_engine_bytes(shapes[names[0]], {k: shapes[k] for k in names[1:]})
+
+    trt.Builder, trt.OnnxParser = Builder, OnnxParser
 
 
 def install(monkeypatch: Any, version: str, device_count: int = 1) -> CallLog:

@@ -100,12 +100,19 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
 
 
 def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Class-aware NMS: boxes of different classes never suppress each other (offset trick)."""
+    """Class-aware NMS: boxes of different classes never suppress each other.
+
+    Each class gets its own IoU matrix, so the work is the sum of the per-class squares instead of
+    the square of the total (about 1/C of it with C busy classes); the loop runs over classes.
+    """
     if len(scores) == 0:
         return np.zeros(0, np.int64)
-    span = float(boxes.max() - min(boxes.min(), 0.0)) + 1.0
-    shifted = boxes + (class_ids.astype(boxes.dtype) * span)[:, None]
-    return nms(shifted, scores, iou_threshold)
+    order = np.argsort(class_ids, kind="stable")
+    _, starts = np.unique(class_ids[order], return_index=True)
+    kept = [group[nms(boxes[group], scores[group], iou_threshold)]
+            for group in np.split(order, starts[1:])]
+    keep = np.concatenate(kept)
+    return keep[np.argsort(-scores[keep], kind="stable")]
 
 
 @dataclass(frozen=True)

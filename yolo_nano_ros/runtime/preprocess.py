@@ -33,8 +33,9 @@ def letterbox(image: np.ndarray, size: int, pad_value: int = PAD_VALUE) -> tuple
     scale = min(size / w, size / h)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = image if (new_w, new_h) == (w, h) else cv2.resize(image, (new_w, new_h), interpolation=interp)
+    # Bilinear both ways: INTER_AREA's anti-aliasing costs ~6x on a 640x480 -> 416 shrink (0.6 vs 0.1 ms),
+    # a large share of the per-frame budget, for no measurable detection gain at these scale factors.
+    resized = image if (new_w, new_h) == (w, h) else cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     out = cv2.copyMakeBorder(resized, pad_y, size - new_h - pad_y, pad_x, size - new_w - pad_x,
                              cv2.BORDER_CONSTANT, value=(pad_value,) * 3)
     return out, Letterbox(scale, float(pad_x), float(pad_y), w, h)
