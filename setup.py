@@ -58,6 +58,7 @@ setup(
             "yolo-nano-bag = yolo_nano_ros.bag.make_bag:main",
             "yolo-nano-demo = yolo_nano_ros.demo:main",
             "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
+            "yolo-nano-node-bench = yolo_nano_ros.node_bench:main",
         ],
     },
 )

@@ -209,6 +209,32 @@ def test_fast_input_drops_frames_and_keeps_latency_bounded(launcher, probe, demo
     assert float(values["processed_fps"]) > 0 and values["backend"].startswith("onnxruntime")
 
 
+def test_debug_image_is_drawn_only_while_someone_subscribes(launcher, probe, demo_model):
+    start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.3")
+    dets = probe.collect(Detection2DArray, "detections")
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    frame = image_msg(bgr_image(0, (640, 480)), "bgr8", "cam_debug")
+    publish_until(probe, pub, [frame], dets, 3)
+
+    def diagnostics_after(processed: int) -> dict[str, str]:
+        assert diags.wait_for(1, 10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            values = {kv.key: kv.value for kv in diags.messages[-1].status[0].values}
+            if int(values["frames_received"]) >= processed:
+                return values
+            time.sleep(0.1)
+        raise AssertionError(f"diagnostics never counted {processed} frames")
+
+    assert diagnostics_after(3)["debug_images_drawn"] == "0", "drew with nobody watching"
+    debug = probe.collect(Image, "debug_image")
+    publish_until(probe, pub, [frame], debug, 1)
+    image = debug.messages[0]
+    assert (image.header.frame_id, image.encoding, image.width, image.height) == ("cam_debug", "rgb8", 640, 480)
+    assert int(diagnostics_after(len(dets))["debug_images_drawn"]) >= 1
+
+
 def set_parameters(probe, **values) -> list[bool]:
     client = probe.node.create_client(SetParameters, "/yolo_nano_detector/set_parameters")
     assert client.wait_for_service(10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -119,3 +120,17 @@ def test_bench_cli_prints_stage_percentiles(exported_model):
     assert r.returncode == 0, r.stderr
     for stage in ("pre", "infer", "post", "total"):
         assert any(line.startswith(stage) and len(line.split()) == 4 for line in r.stdout.splitlines()), r.stdout
+
+
+def test_bench_stages_runs_the_shipped_weights_at_416_on_real_frames():
+    from yolo_nano_ros.runtime.stage_bench import bench_stages, load_frames
+
+    repo = Path(__file__).resolve().parents[1]
+    frames = load_frames(sorted((repo / "data" / "samples" / "images").glob("*.jpg"))[:2], 640, 480)
+    report = bench_stages(repo / "models" / "yolo_nano_coco128_voc.onnx", frames, input_size=416, runs=4)
+    assert report.raw_candidates == 10647 and report.frame_shape == (480, 640)
+    assert set(report.stages) == {"letterbox", "normalise", "inference", "decode_nms", "unletterbox"}
+    assert all(s["n"] == 4 and s["p50"] > 0 for s in report.stages.values())
+    assert 0 < report.around_inference_ratio < 10 and "% of ONNX Runtime CPU inference" in report.to_text()
+    with pytest.raises(ValueError, match="multiple of 32"):
+        bench_stages(repo / "models" / "yolo_nano_coco128_voc.onnx", frames, input_size=400, runs=1)

@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -31,25 +29,9 @@ def build_bag(samples: Path, bag: Path) -> None:
     print(f"[demo] wrote {bag} ({n} frames from {samples})")
 
 
-def start_detector(model: Path, conf: float, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    exe = Path(sys.executable).parent / "yolo_nano_detector"
-    launcher = [str(exe)] if exe.exists() else [sys.executable, "-m", "yolo_nano_ros.nodes.detector_node"]
-    cmd = [*launcher, "--ros-args", "-p", f"model:={model}", "-p", f"conf_threshold:={conf}"]
-    return subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if text in log.read_text(errors="replace"):
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
     from yolo_nano_ros.dds_environment import local_dds_environment
+    from yolo_nano_ros.detector_process import start_detector, wait_for_log
     from yolo_nano_ros.process_control import stop_process_group
 
     out.mkdir(parents=True, exist_ok=True)
@@ -59,7 +41,7 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
     env = local_dds_environment(random.randint(110, 200))  # private domain (Fast DDS allows up to 232)
     os.environ.update(env)  # before rclpy initialises DDS in this process
     log = out / "detector_node.log"
-    node = start_detector(model, conf, dict(os.environ), log)
+    node = start_detector(model, dict(os.environ), log, conf_threshold=conf)
     try:
         if not wait_for_log(log, "listening on", node, 120):
             print(f"[demo] the detector did not start; its log ({log}):\n{log.read_text(errors='replace')}")

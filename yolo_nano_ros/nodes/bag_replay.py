@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import CompressedImage, Image
@@ -24,6 +25,7 @@ class ReplayResult:
     sent: dict[int, tuple[int, float]] = field(default_factory=dict)  # stamp ns -> (frame index, send wall time)
     received: list[tuple[int, float, Detection2DArray]] = field(default_factory=list)  # (frame index, arrival, msg)
     debug_images: dict[int, Image] = field(default_factory=dict)  # frame index -> last annotated image
+    detector_diagnostics: dict[str, str] = field(default_factory=dict)  # the detector's latest diagnostic values
     duration_s: float = 0.0
 
     def latencies_ms(self) -> list[float]:
@@ -49,6 +51,7 @@ class LiveReplay:
                                       QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE))
         if debug_topic:
             self.node.create_subscription(Image, debug_topic, self._on_debug, 5)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
         self.executor = rclpy.executors.SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         self._stop = threading.Event()
@@ -75,6 +78,12 @@ class LiveReplay:
             index = self._frame_of(msg)
             if index is not None:
                 self.result.debug_images[index] = msg
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name.endswith(": detector"):
+                with self._lock:
+                    self.result.detector_diagnostics = {kv.key: kv.value for kv in status.values}
 
     def wait_for_detector(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout

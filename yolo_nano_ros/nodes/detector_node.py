@@ -98,6 +98,7 @@ class DetectorNode(LifecycleNode):
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.latency = {k: LatencyWindow() for k in ("convert", "pre", "infer", "post", "publish", "end_to_end")}
         self.errors: Counter[str] = Counter()
+        self.debug_images_drawn = 0
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
         self.last_error = ""
         self.state_message = "unconfigured"
@@ -283,6 +284,7 @@ class DetectorNode(LifecycleNode):
             rgb = array_to_rgb8(image, order)
             self.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
                                                  msg.header))
+            self.debug_images_drawn += 1
         t3 = time.perf_counter()
         self.output_rate.tick()
         for key, value in (("convert", (t1 - t0) * 1e3), ("pre", result.times.pre_ms),
@@ -298,7 +300,8 @@ class DetectorNode(LifecycleNode):
         values: dict[str, object] = {
             "state": self.state_message, "input_rate_hz": self.input_rate.rate(),
             "processed_fps": self.output_rate.rate(), "frames_received": self.slot.received,
-            "frames_dropped": self.slot.dropped, "model": self.p("model"),
+            "frames_dropped": self.slot.dropped, "debug_images_drawn": self.debug_images_drawn,
+            "model": self.p("model"),
         }
         if self.detector is not None:
             values |= {"backend": self.detector.backend.name, "precision": self.detector.backend.precision}

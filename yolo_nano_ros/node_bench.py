@@ -1,0 +1,159 @@
+"""`yolo-nano-node-bench`: what the node costs on top of inference, measured across processes.
+
+The detector runs as its own process (as on a robot) on a private DDS domain; this process publishes
+640x480 rgb8 frames of real photos, restamped at send time, and times each Detection2DArray that
+comes back. Two questions, as in the node's performance targets:
+  1. input slower than inference (every frame answered): end-to-end latency minus the node's own
+     inference time, i.e. the cost of DDS transport, conversion, pre/post-processing and publishing;
+  2. input faster than inference (at least 60 Hz and twice what inference sustains): does latency
+     stay bounded (p95 under 2x inference) because frames are dropped instead of queued?
+The inference time is the node's own measurement (its /diagnostics), taken in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from yolo_nano_ros.bag.bag_frames import RawFrame
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    rate_hz: float
+    sent: int
+    answered: int
+    output_fps: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    node_infer_p50_ms: float
+    node_stages_p50_ms: dict[str, float]
+
+    @property
+    def dropped(self) -> int:
+        return self.sent - self.answered
+
+
+def rgb8_frames(images: list[Path], width: int, height: int) -> list[RawFrame]:
+    from rclpy.serialization import serialize_message
+    from sensor_msgs.msg import Image
+
+    frames = []
+    for index, path in enumerate(images):
+        bgr = cv2.imread(str(path))
+        if bgr is None:
+            raise ValueError(f"{path}: not a readable image")
+        rgb = cv2.cvtColor(cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+        msg = Image(height=height, width=width, encoding="rgb8", step=3 * width, data=rgb.tobytes())
+        msg.header.frame_id = "camera"
+        frames.append(RawFrame(index, 0, "sensor_msgs/msg/Image", serialize_message(msg)))
+    return frames
+
+
+def run_phase(name: str, frames: list[RawFrame], rate_hz: float, count: int, diagnostics_wait_s: float
+              ) -> PhaseResult:
+    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+
+    replay = LiveReplay()
+    try:
+        if not replay.wait_for_detector():
+            raise RuntimeError("the detector never subscribed to 'image'")
+        passes = -(-count // len(frames))
+        result = replay.play((frames * passes)[:count], rate_hz, passes=1, settle_s=3.0)
+        time.sleep(diagnostics_wait_s)  # the node's next diagnostics cover every frame of this phase
+        diagnostics = dict(result.detector_diagnostics)
+    finally:
+        replay.close()
+    latency = np.array(result.latencies_ms())
+    arrivals = sorted(a for _, a, _ in result.received)
+    fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    stages = {k.removesuffix("_ms_p50"): float(v) for k, v in diagnostics.items() if k.endswith("_ms_p50")}
+    return PhaseResult(name, rate_hz, len(result.sent), len(result.received), fps,
+                       float(np.percentile(latency, 50)) if len(latency) else float("nan"),
+                       float(np.percentile(latency, 95)) if len(latency) else float("nan"),
+                       stages.get("infer", float("nan")), stages)
+
+
+def to_text(phases: list[PhaseResult]) -> str:
+    lines = [f"{'phase':<10}{'rate Hz':>8}{'sent':>6}{'answered':>9}{'dropped':>8}{'out FPS':>8}"
+             f"{'e2e p50':>9}{'e2e p95':>9}{'infer p50':>10}{'e2e-infer':>10}  (ms)"]
+    for p in phases:
+        lines.append(f"{p.name:<10}{p.rate_hz:>8.1f}{p.sent:>6}{p.answered:>9}{p.dropped:>8}{p.output_fps:>8.1f}"
+                     f"{p.latency_p50_ms:>9.2f}{p.latency_p95_ms:>9.2f}{p.node_infer_p50_ms:>10.2f}"
+                     f"{p.latency_p50_ms - p.node_infer_p50_ms:>10.2f}")
+    for p in phases:
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in p.node_stages_p50_ms.items() )
+        lines.append(f"{p.name} node stages (p50 ms): {stages}")
+    for p in phases:
+        if p.dropped == 0:
+            lines.append(f"{p.name}: every frame answered; end-to-end minus inference p50 "
+                         f"{p.latency_p50_ms - p.node_infer_p50_ms:.2f} ms")
+        else:
+            verdict = "bounded" if p.latency_p95_ms < 2 * p.node_infer_p50_ms else "NOT bounded"
+            lines.append(f"{p.name}: input faster than inference; p95 {p.latency_p95_ms:.1f} ms = "
+                         f"{p.latency_p95_ms / p.node_infer_p50_ms:.2f} x inference ({verdict}); "
+                         f"{p.dropped} of {p.sent} frames dropped, none queued")
+    return "\n".join(lines)
+
+
+def bench_phase(model: Path, name: str, frames: list[RawFrame], rate_hz: float, count: int) -> PhaseResult:
+    """A fresh detector process per phase, so its diagnostics describe this phase alone."""
+    from yolo_nano_ros.detector_process import start_detector, wait_for_log
+    from yolo_nano_ros.process_control import stop_process_group
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "detector.log"
+        node = start_detector(model, dict(os.environ), log, diagnostics_period=0.5)
+        try:
+            if not wait_for_log(log, "listening on", node, 120):
+                raise RuntimeError(f"the detector did not start:\n{log.read_text(errors='replace')}")
+            return run_phase(name, frames, rate_hz, count, 1.2)
+        finally:
+            stop_process_group(node)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="yolo-nano-node-bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", type=Path, default=REPO / "models" / "yolo_nano_coco128_voc.onnx")
+    p.add_argument("--images", type=Path, default=REPO / "data" / "samples" / "images")
+    p.add_argument("--frames", type=int, default=100, help="frames per phase (default 100)")
+    p.add_argument("--light-rate", type=float, default=5.0, help="light-load rate in Hz (default 5)")
+    p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    a = p.parse_args(argv)
+
+    from yolo_nano_ros.dds_environment import local_dds_environment
+
+    images = sorted(q for q in a.images.iterdir() if q.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    if not images:
+        print(f"no images in {a.images}", file=sys.stderr)
+        return 2
+    os.environ.update(local_dds_environment(random.randint(110, 200)))
+    frames = rgb8_frames(images, 640, 480)
+    print(f"detector: {a.model.name}; {len(frames)} real photos as 640x480 rgb8; {a.frames} frames per phase, "
+          "a fresh detector process per phase", flush=True)
+    phases = [bench_phase(a.model, f"{a.light_rate:g}Hz", frames, a.light_rate, a.frames),
+              bench_phase(a.model, "30Hz", frames, 30.0, a.frames)]
+    overload_rate = max(60.0, 2000.0 / phases[0].node_infer_p50_ms)  # at least twice what inference sustains
+    phases.append(bench_phase(a.model, "overload", frames, overload_rate, a.frames))
+    print(to_text(phases))
+    if a.json:
+        a.json.write_text(json.dumps([asdict(ph) | {"dropped": ph.dropped} for ph in phases], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
