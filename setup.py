@@ -59,6 +59,7 @@ setup(
             "yolo-nano-demo = yolo_nano_ros.demo:main",
             "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
             "yolo-nano-node-bench = yolo_nano_ros.node_bench:main",
+            "yolo-nano-eval = yolo_nano_ros.bag.eval_cli:main",
         ],
     },
 )

@@ -33,9 +33,9 @@ def test_coco128_to_bag_round_trip(tmp_path, storage, compressed):
     for frame, sample in zip(frames, dataset.samples, strict=True):
         msg = deserialize_message(frame.cdr, CompressedImage if compressed else Image)  # rclpy reads rosbags' CDR
         stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
-        boxes, names, _ = gt[stamp]
-        np.testing.assert_allclose(boxes, sample.boxes, atol=1e-3)
-        assert names == [dataset.names[i] for i in sample.labels]
+        truth = gt[stamp]
+        np.testing.assert_allclose(truth.boxes, sample.boxes, atol=1e-3)
+        assert truth.class_ids == [dataset.names[i] for i in sample.labels]
         if not compressed:
             assert (msg.width, msg.height, msg.encoding) == (sample.width, sample.height, "rgb8")
 

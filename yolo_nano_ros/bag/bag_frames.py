@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from rosbags.rosbag2 import Reader
+
+from yolo_nano_ros.bag.detection_arrays import DetectionArrays, read_detection_array, stamp_ns
 
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 GT_TYPE = "vision_msgs/msg/Detection2DArray"
@@ -51,24 +52,15 @@ def iter_raw_frames(bag: Path, image_topic: str | None = None) -> Iterator[RawFr
             yield RawFrame(i, t, conn.msgtype, bytes(raw))
 
 
-def ground_truth_by_stamp(bag: Path, topic: str = "/ground_truth/detections"
-                          ) -> dict[int, tuple[np.ndarray, list[str], np.ndarray]]:
-    """header stamp (ns) -> (boxes xyxy, class names, difficult flags)."""
+def ground_truth_by_stamp(bag: Path, topic: str = "/ground_truth/detections") -> dict[int, DetectionArrays]:
+    """header stamp (ns) -> the ground-truth boxes of that frame."""
     from yolo_nano_ros.bag.make_bag import typestore
 
     store = typestore()
-    out: dict[int, tuple[np.ndarray, list[str], np.ndarray]] = {}
+    out: dict[int, DetectionArrays] = {}
     with Reader(bag) as reader:
         conns = [c for c in reader.connections if c.topic == topic]
         for conn, _, raw in reader.messages(connections=conns):
             msg = store.deserialize_cdr(raw, conn.msgtype)
-            boxes, names, difficult = [], [], []
-            for d in msg.detections:
-                cx, cy = d.bbox.center.position.x, d.bbox.center.position.y
-                boxes.append([cx - d.bbox.size_x / 2, cy - d.bbox.size_y / 2, cx + d.bbox.size_x / 2,
-                              cy + d.bbox.size_y / 2])
-                names.append(d.results[0].hypothesis.class_id if d.results else "")
-                difficult.append(d.id == "difficult")
-            stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
-            out[stamp] = (np.asarray(boxes, np.float64).reshape(-1, 4), names, np.asarray(difficult, bool))
+            out[stamp_ns(msg.header)] = read_detection_array(msg)
     return out

@@ -18,6 +18,7 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 from tqdm import tqdm
 
+from yolo_nano_ros.bag.detection_arrays import DIFFICULT_ID, detection_array_msg
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
 from yolo_nano_ros.vision_msgs_types import register_vision_msgs
 
@@ -97,26 +98,10 @@ def camera_info(t, header, w: int, h: int):
 
 
 def ground_truth(t, header, sample, names: tuple[str, ...]):
-    dets = []
-    for k, (box, label) in enumerate(zip(sample.boxes, sample.labels, strict=True)):
-        x1, y1, x2, y2 = (float(v) for v in box)
-        hyp = t["vision_msgs/msg/ObjectHypothesisWithPose"](
-            hypothesis=t["vision_msgs/msg/ObjectHypothesis"](class_id=names[int(label)], score=1.0),
-            pose=default_pose_with_covariance(t))
-        center = t["vision_msgs/msg/Pose2D"](position=t["vision_msgs/msg/Point2D"](x=(x1 + x2) / 2, y=(y1 + y2) / 2),
-                                             theta=0.0)
-        bbox = t["vision_msgs/msg/BoundingBox2D"](center=center, size_x=x2 - x1, size_y=y2 - y1)
-        difficult = bool(sample.difficult[k]) if len(sample.difficult) else False
-        dets.append(t["vision_msgs/msg/Detection2D"](header=header, results=[hyp], bbox=bbox,
-                                                     id="difficult" if difficult else str(k)))
-    return t["vision_msgs/msg/Detection2DArray"](header=header, detections=dets)
-
-
-def default_pose_with_covariance(t):
-    point = t["geometry_msgs/msg/Point"](x=0.0, y=0.0, z=0.0)
-    quat = t["geometry_msgs/msg/Quaternion"](x=0.0, y=0.0, z=0.0, w=1.0)
-    return t["geometry_msgs/msg/PoseWithCovariance"](pose=t["geometry_msgs/msg/Pose"](position=point, orientation=quat),
-                                                     covariance=np.zeros(36))
+    difficult = [bool(v) for v in sample.difficult] if len(sample.difficult) else [False] * len(sample.labels)
+    ids = [DIFFICULT_ID if flag else str(k) for k, flag in enumerate(difficult)]
+    return detection_array_msg(t, header, np.asarray(sample.boxes).reshape(-1, 4),
+                               [names[int(label)] for label in sample.labels], [1.0] * len(sample.labels), ids)
 
 
 def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:

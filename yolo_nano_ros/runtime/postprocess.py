@@ -82,20 +82,29 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Greedy NMS; returns kept indices in descending score order (torchvision's semantics).
 
-    The IoU matrix is computed once, vectorised; the only Python loop runs over candidates and is
-    a single boolean test for the suppressed ones.
+    Each round keeps the best remaining box and drops, in one vectorised step, every remaining box
+    overlapping it by more than the threshold. Rounds = boxes kept, work = O(kept x candidates), and
+    no N x N IoU matrix: at a 0.001 evaluation threshold (thousands of candidates) that matrix
+    alone cost tens of milliseconds.
     """
     if len(scores) == 0:
         return np.zeros(0, np.int64)
     order = np.argsort(-scores, kind="stable")
-    over = box_iou(boxes[order], boxes[order]) > iou_threshold
-    suppressed = np.zeros(len(order), bool)
+    b = boxes[order].astype(np.float64)
+    areas = (b[:, 2] - b[:, 0]).clip(0) * (b[:, 3] - b[:, 1]).clip(0)
     keep = []
-    for i in range(len(order)):
-        if suppressed[i]:
-            continue
-        keep.append(i)
-        suppressed |= over[i]
+    remaining = np.arange(len(order))
+    while remaining.size:
+        best, rest = remaining[0], remaining[1:]
+        keep.append(best)
+        if not rest.size:
+            break
+        inter_w = (np.minimum(b[rest, 2], b[best, 2]) - np.maximum(b[rest, 0], b[best, 0])).clip(0)
+        inter_h = (np.minimum(b[rest, 3], b[best, 3]) - np.maximum(b[rest, 1], b[best, 1])).clip(0)
+        inter = inter_w * inter_h
+        union = areas[rest] + areas[best] - inter
+        iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+        remaining = rest[iou <= iou_threshold]
     return order[np.asarray(keep, np.int64)]
 
 

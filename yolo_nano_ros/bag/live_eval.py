@@ -1,0 +1,94 @@
+"""`yolo-nano-eval --live`: play the bag over DDS into a real detector node and score what it publishes.
+
+The detector runs as its own process on a private DDS domain (as on a robot); frames go out at the
+recorded rate (or --rate), restamped with the send time so each reply's stamp identifies its frame
+and gives end-to-end latency. Frames the node dropped count as unanswered (no detections): the mAP
+is that of what the live node actually produced.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, arrays_to_detections
+from yolo_nano_ros.bag.bag_frames import BagError, RawFrame, iter_raw_frames
+from yolo_nano_ros.bag.detection_arrays import read_detection_array, stamp_ns
+from yolo_nano_ros.bag.make_bag import typestore
+
+
+def recorded_rate_hz(frames: list[RawFrame]) -> float:
+    if len(frames) < 2:
+        return 10.0
+    gaps = np.diff([f.log_time_ns for f in frames])
+    gap = float(np.median(gaps[gaps > 0])) if (gaps > 0).any() else 0.0
+    return 1e9 / gap if gap > 0 else 10.0
+
+
+def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, ...], rate_hz: float | None = None,
+             backend: str = "auto", conf: float = 0.001, settle_s: float = 5.0) -> BagRun:
+    from yolo_nano_ros.dds_environment import local_dds_environment
+    from yolo_nano_ros.detector_process import start_detector, wait_for_log
+    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+    from yolo_nano_ros.process_control import stop_process_group
+
+    frames = list(iter_raw_frames(bag, image_topic))
+    if not frames:
+        raise BagError(f"{image_topic} has no messages: the bag is empty")
+    store = typestore()
+    original: list[int | None] = []
+    for frame in frames:
+        try:
+            original.append(stamp_ns(store.deserialize_cdr(frame.cdr, frame.msgtype).header))
+        except Exception:  # a corrupt frame is still sent: the node must survive it
+            original.append(None)
+    compressed = frames[0].msgtype.endswith("CompressedImage")
+    rate = rate_hz or recorded_rate_hz(frames)
+    os.environ.update(local_dds_environment(random.randint(110, 200)))  # before rclpy starts DDS here
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "detector.log"
+        node = start_detector(model, dict(os.environ), log, backend=backend, conf_threshold=conf,
+                              max_detections=100, compressed=compressed, class_id_format="name",
+                              diagnostics_period=0.5)
+        try:
+            if not wait_for_log(log, "listening on", node, 120):
+                raise BagError(f"the detector node did not start:\n{log.read_text(errors='replace')[-2000:]}")
+            replay = LiveReplay(compressed=compressed)
+            try:
+                if not replay.wait_for_detector():
+                    raise BagError("the detector node never subscribed to the image topic")
+                playable = [f for f in frames if original[f.index] is not None]
+                result = replay.play(playable, rate, passes=1, settle_s=settle_s)
+            finally:
+                replay.close()
+        finally:
+            stop_process_group(node)
+    answers = {index: (arrival, msg) for index, arrival, msg in result.received}
+    sent_at = {index: t for index, t in result.sent.values()}
+    run = BagRun("live", [], class_names)
+    for frame in frames:
+        stamp = original[frame.index]
+        if stamp is None:
+            run.skipped["corrupt message"] += 1
+            continue
+        answer = answers.get(frame.index)
+        if answer is None:
+            run.frames.append(FrameResult(stamp, frame.log_time_ns, None))
+            continue
+        arrival, msg = answer
+        run.frames.append(FrameResult(stamp, frame.log_time_ns,
+                                      arrays_to_detections(read_detection_array(msg), class_names),
+                                      {"end_to_end": (arrival - sent_at[frame.index]) * 1e3}))
+    arrivals = sorted(a for a, _ in answers.values())
+    run.fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    diagnostics = result.detector_diagnostics
+    run.extra = {"live": {"rate_hz": rate, "sent": len(result.sent), "answered": len(answers),
+                          "dropped": len(result.sent) - len(answers), "output_fps": run.fps,
+                          "node_latency_ms_p50": {k.removesuffix("_ms_p50"): float(v) for k, v in diagnostics.items()
+                                                  if k.endswith("_ms_p50")},
+                          "node_errors": {k: v for k, v in diagnostics.items() if k.startswith("errors_")}}}
+    return run
