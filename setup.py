@@ -23,6 +23,8 @@ EXTRAS_REQUIRE = {
     "train": ["torch==2.13.0", "onnx>=1.15"],
     # Jetson-only: jtop talks to the jetson-stats service; tegrastats works without it.
     "jetson": ["jetson-stats>=4.2"],
+    # Host power source on non-Jetson machines with an NVIDIA GPU (optional: CPU/RAM work without it).
+    "nvml": ["nvidia-ml-py>=12"],
     "dev": [
         "pytest>=8",
         "pytest-timeout>=2.3",
@@ -60,6 +62,8 @@ setup(
             "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
             "yolo-nano-node-bench = yolo_nano_ros.node_bench:main",
             "yolo-nano-eval = yolo_nano_ros.bag.eval_cli:main",
+            "yolo_nano_stats = yolo_nano_ros.nodes.stats_node:main",
+            "yolo-nano-stats = yolo_nano_ros.jetson.stats_cli:main",
         ],
     },
 )

@@ -22,7 +22,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 ROS_RUNTIME=(
   ros-rclpy==9.1.2 ros-rmw-fastrtps-cpp==9.3.3
   ros-std-msgs==5.5.1 ros-sensor-msgs==5.5.1 ros-geometry-msgs==5.5.1
-  ros-diagnostic-msgs==5.5.1 ros-lifecycle-msgs==2.3.0 ros-builtin-interfaces==2.3.0
+  ros-diagnostic-msgs==5.5.1 ros-std-srvs==5.5.1 ros-lifecycle-msgs==2.3.0 ros-builtin-interfaces==2.3.0
 )
 ROS_BUILD=(
   ros-ament-cmake==2.7.3 ros-ament-cmake-python==2.7.3 ros-ament-package==0.17.2

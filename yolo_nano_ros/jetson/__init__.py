@@ -1,0 +1,1 @@
+"""Jetson board statistics, power modes and efficiency: plain Python, no rclpy."""
