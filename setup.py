@@ -64,6 +64,7 @@ setup(
             "yolo-nano-eval = yolo_nano_ros.bag.eval_cli:main",
             "yolo_nano_stats = yolo_nano_ros.nodes.stats_node:main",
             "yolo-nano-stats = yolo_nano_ros.jetson.stats_cli:main",
+            "yolo-nano-power-sweep = yolo_nano_ros.power_sweep:main",
         ],
     },
 )

@@ -48,7 +48,9 @@ class StatsNode(Node):
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
         for name, (default, doc) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=doc))
+            # YAML turns `on` into true and `15` into an integer: accept any type, read as text.
+            dynamic = name in ("power_mode", "jetson_clocks")
+            self.declare_parameter(name, default, ParameterDescriptor(description=doc, dynamic_typing=dynamic))
         self.throttle = ErrorThrottle(5.0)
         self.errors: dict[str, int] = {}
         self.last_error = ""
@@ -105,8 +107,11 @@ class StatsNode(Node):
         wanted = str(self.p("power_mode")).strip()
         if wanted:
             self._switch(wanted)
-        clocks = str(self.p("jetson_clocks"))
-        if clocks in ("on", "off"):
+        clocks = {"true": "on", "false": "off"}.get(str(self.p("jetson_clocks")).lower(),
+                                                    str(self.p("jetson_clocks")).lower())
+        if clocks not in ("on", "off", "unchanged"):
+            self._error("jetson_clocks", f"jetson_clocks must be unchanged, on or off, not {clocks!r}")
+        elif clocks != "unchanged":
             try:
                 self.power.set_clocks(clocks == "on")
             except PowerModeError as exc:
@@ -126,7 +131,7 @@ class StatsNode(Node):
 
     def _on_parameters(self, params: list[Parameter]) -> SetParametersResult:
         for param in params:
-            if param.name == "power_mode" and str(param.value).strip():
+            if param.name == "power_mode" and param.value is not None and str(param.value).strip():
                 if not self.power.available():
                     return SetParametersResult(successful=False, reason="nvpmodel not found: not a Jetson")
                 reason = self._switch(str(param.value))

@@ -1,0 +1,149 @@
+"""yolo_nano_stats end to end: the real detector node publishing, the real stats node measuring, and
+TEST DOUBLES (test/fakes/bin: tegrastats, nvpmodel, jetson_clocks; not NVIDIA's) at the hardware edge."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest_data import REPO_ROOT
+from diagnostic_msgs.msg import DiagnosticArray
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.msg import ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image
+from std_msgs.msg import Float32
+from std_srvs.srv import SetBool
+
+pytestmark = pytest.mark.ros
+
+FAKE_BIN = Path(__file__).resolve().parent / "fakes" / "bin"
+BIN = Path(sys.executable).parent
+DEMO_MODEL = REPO_ROOT / "models" / "yolo_nano_coco128_voc.onnx"
+
+
+def fake_env(state: Path) -> dict[str, str]:
+    return {"PATH": f"{FAKE_BIN}{os.pathsep}{os.environ['PATH']}", "FAKE_JETSON_STATE": str(state)}
+
+
+def call(probe, srv_type, name: str, request, timeout: float = 15.0):
+    client = probe.node.create_client(srv_type, name)
+    assert client.wait_for_service(10), f"{name} not offered"
+    future = client.call_async(request)
+    deadline = time.monotonic() + timeout
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert future.done(), f"{name} did not answer"
+    return future.result()
+
+
+def set_power_mode(probe, value: str):
+    param = ParameterMsg(name="power_mode", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
+                                                                 string_value=value))
+    return call(probe, SetParameters, "/yolo_nano_stats/set_parameters",
+                SetParameters.Request(parameters=[param])).results[0]
+
+
+def latest_values(diags, timeout: float = 10.0, where=lambda v: True) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for msg in reversed(diags.messages):
+            for status in msg.status:
+                if status.name.endswith(": power"):
+                    values = {kv.key: kv.value for kv in status.values}
+                    if where(values):
+                        return values | {"_message": status.message}
+                    break
+        time.sleep(0.1)
+    raise AssertionError(f"no matching stats diagnostics; last: {diags.messages[-1:] if diags.messages else None}")
+
+
+def test_stats_node_measures_the_detector_under_power_modes(launcher, probe, tmp_path):
+    import cv2
+    import numpy as np
+
+    state = tmp_path / "jetson"
+    detector = launcher.start([str(BIN / "yolo_nano_detector"), "--ros-args", "-p", f"model:={DEMO_MODEL}"],
+                              name="detector")
+    assert detector.wait_for_output("listening on", 60), detector.output()
+    stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "power_mode:=MODE_15W",
+                            "-p", "interval_ms:=100", "-p", "window_s:=3.0", "-p", "publish_period_s:=0.5",
+                            "-p", "jetson_clocks:=on"], name="stats", extra_env=fake_env(state))
+    assert stats.wait_for_output("measuring FPS on detections", 30), stats.output()
+    assert "stats source: tegrastats" in stats.output()
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    fps_topic = probe.collect(Float32, "/yolo_nano_stats/fps")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    assert probe.wait_for_subscribers(pub, timeout=20)
+    bgr = cv2.resize(cv2.imread(str(sorted((REPO_ROOT / "data" / "samples" / "images").glob("*.jpg"))[0])),
+                     (640, 480))
+    frame = Image(height=480, width=640, encoding="bgr8", step=640 * 3, data=np.ascontiguousarray(bgr).tobytes())
+
+    def publish_for(seconds: float, rate: float = 10.0) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pub.publish(frame)
+            time.sleep(1 / rate)
+
+    publish_for(4.0)
+    values = latest_values(diags, where=lambda v: v.get("power_w", "n/a") != "n/a" and float(v["fps"]) > 5)
+    fps, watts = float(values["fps"]), float(values["power_w"])
+    assert 7 < fps < 13, values  # 10 Hz of frames, all answered by the detector
+    assert watts == pytest.approx(13.7, abs=0.01)  # the fake AGX Xavier's rails sum at MODE_15W
+    assert float(values["images_per_s_per_w"]) == pytest.approx(fps / watts, rel=0.02)
+    assert values["power_mode"] == "MODE_15W" and values["jetson_clocks"] == "on"
+    assert values["power_total_rule"].startswith("sum of 6 module rails")
+    assert values["rail_mw[GPU]"] == "5200.000" and "temp_c[GPU]" in values
+    assert fps_topic.wait_for(1, 5)
+
+    # Run-time switch through the parameter service: allowed one, then one that needs a reboot.
+    assert set_power_mode(probe, "MODE_30W_ALL").successful
+    publish_for(4.0)
+    values = latest_values(diags, where=lambda v: v["power_mode"] == "MODE_30W_ALL" and v["power_w"] != "n/a"
+                           and abs(float(v["power_w"]) - 29.9) < 0.01)
+    assert float(values["images_per_s_per_w"]) == pytest.approx(float(values["fps"]) / 29.9, rel=0.05)
+    refused = set_power_mode(probe, "MAXN")
+    assert not refused.successful and "needs a reboot" in refused.reason
+    assert (state / "mode").read_text() == "3"
+    answer = call(probe, SetBool, "/yolo_nano_stats/set_jetson_clocks", SetBool.Request(data=False))
+    assert answer.success and (state / "clocks").read_text() == "off"
+    assert stats.alive() and detector.alive()
+
+
+def test_stats_node_survives_a_board_without_root_or_tools(launcher, probe, tmp_path):
+    env = fake_env(tmp_path / "jetson") | {"FAKE_NVPMODEL": "denied", "FAKE_TEGRASTATS_GARBAGE": "1"}
+    stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "power_mode:=MODE_30W_ALL",
+                            "-p", "interval_ms:=100", "-p", "publish_period_s:=0.3"], name="stats", extra_env=env)
+    assert stats.wait_for_output("needs root", 30), stats.output()
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    values = latest_values(diags, where=lambda v: "errors_power_mode" in v and "source_errors" in v)
+    assert values["_message"].startswith("last error: nvpmodel -m 3 needs root")
+    assert "parse" in values["source_errors"]
+    assert stats.alive()
+
+
+def test_power_sweep_end_to_end_with_the_fake_board(tmp_path):
+    import subprocess
+
+    state = tmp_path / "jetson"
+    out = tmp_path / "sweep"
+    env = {**os.environ, **fake_env(state)}
+    proc = subprocess.run([str(BIN / "yolo-nano-power-sweep"), "--modes", "MODE_15W,MODE_30W_ALL,MAXN",
+                           "--seconds", "2", "--warmup", "1", "--rate", "20", "--interval", "100", "--out", str(out)],
+                          env=env, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["mode"]: r for r in csv.DictReader((out / "sweep.csv").open())}
+    assert set(rows) == {"MODE_15W", "MODE_30W_ALL", "MAXN"}
+    for mode, watts in (("MODE_15W", 13.7), ("MODE_30W_ALL", 29.9)):
+        row = rows[mode]
+        assert row["status"] == "measured" and float(row["power_w"]) == pytest.approx(watts, abs=0.01)
+        assert float(row["fps"]) > 5
+        assert float(row["images_per_s_per_w"]) == pytest.approx(float(row["fps"]) / watts, rel=1e-6)
+    assert "needs a reboot" in rows["MAXN"]["status"]
+    assert (state / "mode").read_text() == "2", "the original mode was not restored"
+    assert (out / "sweep.png").stat().st_size > 0 and "| MODE_15W | 2 | 15 |" in (out / "sweep.md").read_text()
