@@ -38,7 +38,8 @@ def generate_launch_description() -> LaunchDescription:
     )
     stats = Node(
         package="yolo_nano_ros", executable="yolo_nano_stats", name="yolo_nano_stats", output="screen",
-        parameters=[{"power_mode": cfg["power_mode"], "detection_topics": ["detections"]}],
+        parameters=[PathJoinSubstitution([share, "config", "yolo_nano_stats.yaml"]),
+                    {"power_mode": cfg["power_mode"], "detection_topics": ["detections"]}],
         condition=IfCondition(cfg["use_stats"]),
     )
     rviz = Node(

@@ -273,3 +273,55 @@ def test_auto_source_falls_back_and_says_why(fake_jetson, monkeypatch):
         source.close()
     with pytest.raises(RuntimeError, match="tegrastats"):
         open_source("tegrastats", 100)
+
+
+def test_jtop_source_through_a_fake_jtop_module(monkeypatch):
+    """TEST DOUBLE for jetson-stats' `jtop` (not installed here): the 4.x attribute layout."""
+    import types
+
+    class FakeJtop:
+        def __init__(self, interval: float) -> None:
+            self.interval, self.started, self.closed = interval, False, False
+            self.power = {"rail": {"VDD_GPU_SOC": {"volt": 5000, "curr": 1000, "power": 5000, "avg": 4000},
+                                   "VDD_CPU_CV": {"power": 1200, "avg": 1100}},
+                          "tot": {"power": 11900, "avg": 9000, "name": "ALL"}}
+            self.stats = {"CPU1": 10, "CPU2": 30, "GPU": 55.0, "Temp cpu": 48.5, "Temp cv0": -256, "RAM": 0.4}
+            self.memory = {"RAM": {"tot": 64 * 1024 * 1024, "used": 8 * 1024 * 1024}}
+
+        def start(self) -> None:
+            self.started = True
+
+        def ok(self, spin: bool = False) -> bool:
+            return self.started
+
+        def close(self) -> None:
+            self.closed = True
+
+    module = types.ModuleType("jtop")
+    module.jtop = FakeJtop
+    monkeypatch.setitem(sys.modules, "jtop", module)
+    source, reason = open_source("auto", 500)
+    try:
+        assert source.name == "jtop" and reason == "jtop service answered"
+        sample = source.latest()
+        assert sample.power_total_mw == 11900 and sample.power_total_rule == "jtop total"
+        assert sample.rails_mw == {"VDD_GPU_SOC": 5000.0, "VDD_CPU_CV": 1200.0}
+        assert sample.temperatures_c == {"cpu": 48.5} and sample.gpu_util_pct == 55.0
+        assert sample.cpu_util_pct == 20 and sample.ram_total_mb == 64 * 1024
+        source._jetson.power = None  # jetson-stats changed its API under us: reported, never raised
+        source._jetson.stats = {"CPU1": "weird"}
+        source._jetson.memory = 42
+        assert source.latest() is None and "jtop read failed" in source.health()["last_error"]
+    finally:
+        source.close()
+
+    class BrokenJtop(FakeJtop):
+        def start(self) -> None:
+            raise RuntimeError("The jtop.service is not active. Please run: sudo systemctl restart jtop.service")
+
+    module.jtop = BrokenJtop
+    source, reason = open_source("auto", 500)
+    try:
+        assert source.name != "jtop" and "jtop.service is not active" in reason
+    finally:
+        source.close()

@@ -45,3 +45,13 @@ def test_launch_description_builds():
 
     declared = {a.name for a in description.entities if isinstance(a, DeclareLaunchArgument)}
     assert declared == REQUIRED_ARGUMENTS
+
+
+def test_stats_parameter_file_documents_every_stats_parameter():
+    pytest.importorskip("rclpy")
+    from yolo_nano_ros.nodes.stats_node import PARAMETERS
+
+    text = (REPO_ROOT / "config" / "yolo_nano_stats.yaml").read_text()
+    params = yaml.safe_load(text)["/**/yolo_nano_stats"]["ros__parameters"]
+    assert set(params) == set(PARAMETERS)
+    assert params["jetson_clocks"] == "unchanged" and params["detection_topics"] == ["detections"]

@@ -78,7 +78,8 @@ def test_package_xml_parses_and_lists_every_ros_import():
 def test_pip_only_imports_are_declared_in_setup_py():
     setup_text = (REPO_ROOT / "setup.py").read_text()
     pip_names = {"onnxruntime": "onnxruntime", "rosbags": "rosbags", "torch": "torch", "onnx": "onnx",
-                 "jtop": "jetson-stats", "pycocotools": "pycocotools", "catkin_pkg": "catkin-pkg"}
+                 "jtop": "jetson-stats", "pycocotools": "pycocotools", "catkin_pkg": "catkin-pkg",
+                 "pynvml": "nvidia-ml-py"}
     readme = (REPO_ROOT / "README.md").read_text()
     for module in imported_top_level_modules(SOURCE):
         if IMPORT_TO_DEPENDENCY.get(module, "") is None:
