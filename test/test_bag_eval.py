@@ -10,7 +10,8 @@ import pytest
 from conftest_data import COCO128_VOC_YAML, REPO_ROOT
 from rosbags.rosbag2 import StoragePlugin, Writer
 
-from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, ground_truth_frames, write_detections_bag
+from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, write_detections_bag
+from yolo_nano_ros.bag.bag_frames import ground_truth_by_stamp
 from yolo_nano_ros.bag.eval_cli import main
 from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, typestore, write_bag
 from yolo_nano_ros.data.annotations import load_split
@@ -61,7 +62,7 @@ def test_coco128_bag_evaluation_equals_the_dataset_evaluation(tmp_path, coco128_
 
 def detections_bag(tmp_path: Path, source: Path, shuffle: bool) -> Path:
     """A bag whose /yolo_nano/detections are the ground truth itself, or its boxes shuffled between frames."""
-    truth = ground_truth_frames(source, "/ground_truth/detections")
+    truth = ground_truth_by_stamp(source, "/ground_truth/detections")
     stamps = sorted(truth)
     boxes = [truth[s].boxes for s in stamps]
     if shuffle:

@@ -115,17 +115,6 @@ def run_offline(bag: Path, detector: Detector, image_topic: str, progress: bool 
     return run
 
 
-def ground_truth_frames(bag: Path, gt_topic: str) -> dict[int, DetectionArrays]:
-    store = typestore()
-    out: dict[int, DetectionArrays] = {}
-    with Reader(bag) as reader:
-        conns = [c for c in reader.connections if c.topic == gt_topic]
-        for conn, _, raw in reader.messages(connections=conns):
-            msg = store.deserialize_cdr(raw, conn.msgtype)
-            out[stamp_ns(msg.header)] = read_detection_array(msg)
-    return out
-
-
 @dataclass
 class Scored:
     metrics: DetectionMetrics

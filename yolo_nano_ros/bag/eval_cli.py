@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     elif gt_topic is None:
         raise BagError("no ground truth: the bag has no /ground_truth/detections; pass --gt-topic or --gt KIND:DIR")
     else:
-        truth = bag_eval.ground_truth_frames(args.bag, gt_topic)
+        from yolo_nano_ros.bag.bag_frames import ground_truth_by_stamp
+
+        truth = ground_truth_by_stamp(args.bag, gt_topic)
     class_names, detector = class_names_for(args)
     if args.detections_topic:
         result = bag_eval.run_recorded(args.bag, args.detections_topic, class_names, image_topic)
