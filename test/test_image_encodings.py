@@ -124,3 +124,22 @@ def test_corrupt_and_empty_compressed_images_raise():
         assert out.ndim == 3
     except ImageConversionError:
         pass
+
+
+def test_one_decoder_for_rclpy_and_rosbags_messages():
+    """The node (rclpy) and the bag evaluator (rosbags) hand the same function their own message classes."""
+    from rclpy.serialization import deserialize_message, serialize_message
+    from sensor_msgs.msg import CompressedImage, Image
+
+    from yolo_nano_ros.bag.make_bag import typestore
+    from yolo_nano_ros.image_encodings import image_message_to_array
+
+    store = typestore()
+    rgb = np.random.default_rng(3).integers(0, 255, (6, 5, 3), dtype=np.uint8)
+    raw = Image(height=6, width=5, encoding="rgb8", step=15, data=rgb.tobytes())
+    png = CompressedImage(format="png", data=cv2.imencode(".png", rgb[:, :, ::-1])[1].tobytes())
+    for msg, msgtype in ((raw, "sensor_msgs/msg/Image"), (png, "sensor_msgs/msg/CompressedImage")):
+        from_bag = store.deserialize_cdr(serialize_message(msg), msgtype)
+        for variant in (deserialize_message(serialize_message(msg), type(msg)), from_bag):
+            pixels, order = image_message_to_array(variant)
+            assert np.array_equal(pixels[:, :, ::-1] if order == "bgr" else pixels, rgb), (msgtype, type(variant))

@@ -7,7 +7,7 @@ lets the detector swap channels after letterboxing, on fewer pixels.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -90,6 +90,17 @@ def compressed_image_to_array(fmt: str, data: bytes | memoryview | np.ndarray) -
     if image is None:
         raise ImageConversionError(f"corrupt or undecodable compressed image ({buf.size} bytes, format {fmt!r})")
     return image, "bgr"
+
+
+def image_message_to_array(msg: Any) -> tuple[np.ndarray, ColorOrder]:
+    """A sensor_msgs Image or CompressedImage from rclpy or from rosbags (same fields) -> (HxWx3, order).
+
+    CompressedImage is the one with a `format` field; both libraries expose the message fields as
+    attributes, so the node and the bag evaluator decode through this one function.
+    """
+    if hasattr(msg, "format"):
+        return compressed_image_to_array(msg.format, msg.data)
+    return raw_image_to_array(msg.encoding, msg.height, msg.width, msg.step, msg.data, bool(msg.is_bigendian))
 
 
 def array_to_rgb8(image: np.ndarray, order: ColorOrder) -> np.ndarray:

@@ -30,7 +30,7 @@ from yolo_nano_ros.bag.detection_arrays import (
 from yolo_nano_ros.bag.make_bag import GT_TOPIC, typestore
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_pr_curves
-from yolo_nano_ros.image_encodings import ImageConversionError, compressed_image_to_array, raw_image_to_array
+from yolo_nano_ros.image_encodings import ImageConversionError, image_message_to_array
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.postprocess import Detections
@@ -58,12 +58,6 @@ class BagRun:
     skipped: Counter[str] = field(default_factory=Counter)
     fps: float = 0.0
     extra: dict[str, object] = field(default_factory=dict)
-
-
-def image_from_bag_message(msg: Any, msgtype: str) -> tuple[np.ndarray, str]:
-    if msgtype == "sensor_msgs/msg/CompressedImage":
-        return compressed_image_to_array(msg.format, msg.data)
-    return raw_image_to_array(msg.encoding, msg.height, msg.width, msg.step, msg.data, bool(msg.is_bigendian))
 
 
 def check_bag(bag: Path, image_topic: str | None, gt_topic: str | None) -> tuple[str, str | None]:
@@ -101,7 +95,7 @@ def run_offline(bag: Path, detector: Detector, image_topic: str, progress: bool 
                 run.skipped[f"corrupt message ({type(exc).__name__})"] += 1
                 continue
             try:
-                image, order = image_from_bag_message(msg, conn.msgtype)
+                image, order = image_message_to_array(msg)
             except ImageConversionError as exc:
                 run.skipped[str(exc).split(":")[0].split(" (")[0]] += 1
                 continue

@@ -27,11 +27,10 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 
 from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
-from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8
+from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
     diagnostic_status,
-    image_msg_to_array,
     label_info_msg,
     rgb_image_msg,
 )
@@ -270,7 +269,7 @@ class DetectorNode(LifecycleNode):
             return
         t0 = time.perf_counter()
         try:
-            image, order = image_msg_to_array(msg)
+            image, order = image_message_to_array(msg)
         except ImageConversionError as exc:
             reason = str(exc).split(":")[0].split(" (")[0]  # e.g. "truncated image", "unsupported encoding '32FC1'"
             self._error("image", f"frame skipped ({msg.header.frame_id or 'no frame_id'}): {exc}", reason)

@@ -1,4 +1,4 @@
-"""Conversions at the ROS edge: image messages -> arrays, detections -> vision_msgs 4.x, diagnostics."""
+"""Conversions at the ROS edge: detections -> vision_msgs 4.x, label info, debug images, diagnostics."""
 
 from __future__ import annotations
 
@@ -6,18 +6,11 @@ from collections.abc import Mapping
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
-from sensor_msgs.msg import CompressedImage, Image
+from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, LabelInfo, ObjectHypothesisWithPose, VisionClass
 
-from yolo_nano_ros.image_encodings import ColorOrder, compressed_image_to_array, raw_image_to_array
 from yolo_nano_ros.runtime.postprocess import Detections
-
-
-def image_msg_to_array(msg: Image | CompressedImage) -> tuple[np.ndarray, ColorOrder]:
-    if isinstance(msg, CompressedImage):
-        return compressed_image_to_array(msg.format, msg.data)
-    return raw_image_to_array(msg.encoding, msg.height, msg.width, msg.step, msg.data, bool(msg.is_bigendian))
 
 
 def detections_to_msg(header: Header, dets: Detections, class_names: tuple[str, ...],
