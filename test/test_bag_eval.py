@@ -61,7 +61,9 @@ def test_coco128_bag_evaluation_equals_the_dataset_evaluation(tmp_path, coco128_
 
 
 def detections_bag(tmp_path: Path, source: Path, shuffle: bool) -> Path:
-    """A bag whose /yolo_nano/detections are the ground truth itself, or its boxes shuffled between frames."""
+    """A bag whose /yolo_nano/detections are the ground truth itself, or its boxes shuffled between frames.
+
+    yolo-nano-bag writes each message at its header stamp, so the stamp is also the frame's bag time."""
     truth = ground_truth_by_stamp(source, "/ground_truth/detections")
     stamps = sorted(truth)
     boxes = [truth[s].boxes for s in stamps]
@@ -71,7 +73,7 @@ def detections_bag(tmp_path: Path, source: Path, shuffle: bool) -> Path:
     for stamp, b in zip(stamps, boxes, strict=True):
         labels = np.array([VOC_CLASSES.index(n) for n in truth[stamp].class_ids] or [], np.int64)
         n = min(len(b), len(labels))
-        run.frames.append(FrameResult(stamp, 0, Detections(b[:n].astype(np.float32), np.ones(n, np.float32),
+        run.frames.append(FrameResult(stamp, stamp, Detections(b[:n].astype(np.float32), np.ones(n, np.float32),
                                                            labels[:n])))
     out = tmp_path / ("shuffled" if shuffle else "perfect")
     return write_detections_bag(source, out, run, "/camera/image_raw", "/ground_truth/detections")

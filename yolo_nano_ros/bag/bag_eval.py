@@ -42,10 +42,11 @@ DETECTIONS_TOPIC = "/yolo_nano/detections"
 class FrameResult:
     """One image of the bag and what the detector made of it (None: no answer)."""
 
-    stamp_ns: int
-    log_time_ns: int
+    stamp_ns: int  # the image header's stamp: what ground truth is matched on
+    log_time_ns: int  # the image message's time in the bag: where our detections are written back
     detections: Detections | None
     times_ms: dict[str, float] = field(default_factory=dict)
+    frame_id: str = ""
 
 
 @dataclass
@@ -104,7 +105,7 @@ def run_offline(bag: Path, detector: Detector, image_topic: str, progress: bool 
             total_ms += t.total_ms
             run.frames.append(FrameResult(stamp_ns(msg.header), log_time, result.detections,
                                           {"pre": t.pre_ms, "infer": t.infer_ms, "post": t.post_ms,
-                                           "total": t.total_ms}))
+                                           "total": t.total_ms}, msg.header.frame_id))
     run.fps = 1e3 * len(run.frames) / total_ms if total_ms else 0.0
     return run
 
@@ -199,8 +200,10 @@ def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str,
     """Images, camera_info and ground truth copied from the source, plus ours on /yolo_nano/detections."""
     store = typestore()
     t = store.types
+    header_type, time_type = t["std_msgs/msg/Header"], t["builtin_interfaces/msg/Time"]
     keep = {image_topic, image_topic.rsplit("/", 1)[0] + "/camera_info"} | ({gt_topic} if gt_topic else set())
-    ours = {f.stamp_ns: f for f in run.frames if f.detections is not None}
+    # Keyed on the image's bag time, so its header is rebuilt from the run instead of deserialising the image again.
+    ours = {f.log_time_ns: f for f in run.frames if f.detections is not None}
     plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
     with Reader(source) as reader, Writer(out, version=8, storage_plugin=plugin) as writer:
         copied = {c.id: writer.add_connection(c.topic, c.msgtype, typestore=store)
@@ -208,15 +211,11 @@ def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str,
         conn_det = writer.add_connection(DETECTIONS_TOPIC, GT_TYPE, typestore=store)
         for conn, log_time, raw in reader.messages(connections=[c for c in reader.connections if c.id in copied]):
             writer.write(copied[conn.id], log_time, raw)
-            if conn.topic != image_topic:
-                continue
-            try:
-                header = store.deserialize_cdr(raw, conn.msgtype).header
-            except Exception:  # a corrupt frame was skipped by the evaluation too
-                continue
-            frame = ours.get(stamp_ns(header))
+            frame = ours.get(log_time) if conn.topic == image_topic else None
             if frame is None or frame.detections is None:
                 continue
+            sec, nanosec = divmod(frame.stamp_ns, 10**9)
+            header = header_type(stamp=time_type(sec=sec, nanosec=nanosec), frame_id=frame.frame_id)
             d = frame.detections
             msg = detection_array_msg(t, header, d.boxes, [run.class_names[i] for i in d.class_ids.tolist()],
                                       d.scores.tolist())
@@ -249,7 +248,7 @@ def run_recorded(bag: Path, detections_topic: str, class_names: tuple[str, ...],
     store = typestore()
     run = BagRun("recorded", [], class_names)
     answers: dict[int, DetectionArrays] = {}
-    frames: list[tuple[int, int]] = []
+    frames: list[tuple[int, int, str]] = []
     with Reader(bag) as reader:
         topics = topics_of(reader)
         if topics.get(detections_topic) != GT_TYPE:
@@ -264,11 +263,11 @@ def run_recorded(bag: Path, detections_topic: str, class_names: tuple[str, ...],
             if conn.topic == detections_topic:
                 answers[stamp_ns(msg.header)] = read_detection_array(msg)
             else:
-                frames.append((stamp_ns(msg.header), log_time))
-    for stamp, log_time in frames:
+                frames.append((stamp_ns(msg.header), log_time, msg.header.frame_id))
+    for stamp, log_time, frame_id in frames:
         found = answers.get(stamp)
-        run.frames.append(FrameResult(stamp, log_time, None if found is None else arrays_to_detections(found,
-                                                                                                    class_names)))
+        detections = None if found is None else arrays_to_detections(found, class_names)
+        run.frames.append(FrameResult(stamp, log_time, detections, frame_id=frame_id))
     return run
 
 

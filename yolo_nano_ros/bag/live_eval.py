@@ -12,6 +12,7 @@ import os
 import random
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,11 +41,11 @@ def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, .
     if not frames:
         raise BagError(f"{image_topic} has no messages: the bag is empty")
     store = typestore()
-    original: list[int | None] = []
+    original: list[Any] = []  # each frame's own header (None: corrupt, not sent)
     for frame in frames:
         try:
-            original.append(stamp_ns(store.deserialize_cdr(frame.cdr, frame.msgtype).header))
-        except Exception:  # a corrupt frame is still sent: the node must survive it
+            original.append(store.deserialize_cdr(frame.cdr, frame.msgtype).header)
+        except Exception:  # a corrupt frame is skipped and counted
             original.append(None)
     compressed = frames[0].msgtype.endswith("CompressedImage")
     rate = rate_hz or recorded_rate_hz(frames)
@@ -71,18 +72,18 @@ def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, .
     sent_at = {index: t for index, t in result.sent.values()}
     run = BagRun("live", [], class_names)
     for frame in frames:
-        stamp = original[frame.index]
-        if stamp is None:
+        header = original[frame.index]
+        if header is None:
             run.skipped["corrupt message"] += 1
             continue
         answer = answers.get(frame.index)
         if answer is None:
-            run.frames.append(FrameResult(stamp, frame.log_time_ns, None))
+            run.frames.append(FrameResult(stamp_ns(header), frame.log_time_ns, None, frame_id=header.frame_id))
             continue
         arrival, msg = answer
-        run.frames.append(FrameResult(stamp, frame.log_time_ns,
+        run.frames.append(FrameResult(stamp_ns(header), frame.log_time_ns,
                                       arrays_to_detections(read_detection_array(msg), class_names),
-                                      {"end_to_end": (arrival - sent_at[frame.index]) * 1e3}))
+                                      {"end_to_end": (arrival - sent_at[frame.index]) * 1e3}, header.frame_id))
     arrivals = sorted(a for a, _ in answers.values())
     run.fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
     diagnostics = result.detector_diagnostics
