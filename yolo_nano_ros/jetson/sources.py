@@ -13,7 +13,6 @@ import subprocess
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,14 +64,12 @@ class TegrastatsSource:
 
     name = "tegrastats"
 
-    def __init__(self, interval_ms: int = 500, executable: str = "tegrastats", restart_delay_s: float = 1.0,
-                 on_sample: Callable[[StatsSample], None] | None = None) -> None:
+    def __init__(self, interval_ms: int = 500, executable: str = "tegrastats", restart_delay_s: float = 1.0) -> None:
         path = shutil.which(executable)
         if path is None:
             raise FileNotFoundError(f"{executable} not found on PATH")
         self.command = [path, "--interval", str(int(interval_ms))]
         self.restart_delay_s = restart_delay_s
-        self.on_sample = on_sample
         self.samples: deque[StatsSample] = deque(maxlen=2000)
         self.errors: Counter[str] = Counter()
         self.last_error = ""
@@ -117,8 +114,6 @@ class TegrastatsSource:
             return
         with self._lock:
             self.samples.append(sample)
-        if self.on_sample is not None:
-            self.on_sample(sample)
 
     def _note_error(self, kind: str, message: str) -> None:
         self.errors[kind] += 1

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -70,7 +71,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     source, reason = open_source(args.source, args.interval)
     print(f"source: {source.name} ({reason})", file=sys.stderr)
     try:
-        for _ in range(args.count) if args.count else iter(int, 1):
+        for _ in range(args.count) if args.count else itertools.count():  # --count 0: until Ctrl-C
             time.sleep(args.interval / 1000)
             sample = source.latest()
             if sample is None:
