@@ -127,6 +127,17 @@ def test_stats_node_survives_a_board_without_root_or_tools(launcher, probe, tmp_
     assert stats.alive()
 
 
+def test_a_forced_source_that_is_missing_falls_back_to_the_host(launcher, probe, tmp_path):
+    stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "source:=jtop",
+                            "-p", "publish_period_s:=0.3"], name="stats", extra_env={"PATH": "/usr/bin:/bin"})
+    assert stats.wait_for_output("using the host source", 30), stats.output()
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    values = latest_values(diags, where=lambda v: "errors_source" in v and "cpu_util_pct" in v)  # after a reading
+    assert values["source"] == "host" and values["errors_source"] == "1"
+    assert values["_message"].startswith("last error: stats source 'jtop' unavailable")
+    assert stats.alive()
+
+
 def test_power_sweep_end_to_end_with_the_fake_board(tmp_path):
     import subprocess
 

@@ -63,8 +63,13 @@ class StatsNode(Node):
         self.latest: StatsSample | None = None
 
         self.source: StatsSource
-        self.source, self.source_reason = open_source(str(self.p("source")), int(self.p("interval_ms")),
-                                                      str(self.p("tegrastats_path")))
+        try:
+            self.source, self.source_reason = open_source(str(self.p("source")), int(self.p("interval_ms")),
+                                                          str(self.p("tegrastats_path")))
+        except (RuntimeError, ValueError) as exc:  # a forced source that is not here: report, measure what we can
+            self._error("source", f"stats source {self.p('source')!r} unavailable ({exc}); using the host source")
+            self.source, host_reason = open_source("host")
+            self.source_reason = f"{self.p('source')!r} unavailable; {host_reason}"
         self.get_logger().info(f"stats source: {self.source.name} ({self.source_reason})")
         self._apply_start_up_power_settings()
         self.add_on_set_parameters_callback(self._on_parameters)
