@@ -9,6 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
+# Mirrors runtime.backend_select.BACKENDS (not imported: the parser must not load the runtime).
+BACKEND_CHOICES = ["auto", "tensorrt", "openvino", "onnxruntime", "torch"]
+
 
 def model_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-size", type=int, default=416, help="multiple of 32 (default 416)")
@@ -71,14 +74,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     report = evaluate_checkpoint_or_model(Path(args.model), Path(args.data), split=args.split,
                                           out_dir=Path(args.out) if args.out else None,
-                                          conf_threshold=args.conf)
+                                          conf_threshold=args.conf, backend=args.backend,
+                                          precision=args.precision)
     print(report.to_markdown())
     return 0
 
 
 def postprocess_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help=".onnx, .engine or .pt")
-    p.add_argument("--backend", default="auto", choices=["auto", "tensorrt", "onnxruntime", "torch"])
+    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES)
+    p.add_argument("--precision", default="fp16", help="TensorRT engine / OpenVINO precision (default fp16)")
     p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
     p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
 
@@ -88,7 +93,8 @@ def detector_from_args(args: argparse.Namespace):  # -> Detector
     from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
     settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms)
-    detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr))
+    detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
+                                  precision=args.precision)
     print(f"backend: {detector.backend.name} ({detector.selection_reason})", file=sys.stderr)
     return detector
 
@@ -161,6 +167,16 @@ def np_random_frame(h: int, w: int):
     return np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
 
 
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.runtime.quantize import QuantizeSettings, default_output, quantize_model
+
+    model = Path(args.model)
+    out = Path(args.out) if args.out else default_output(model, args.method)
+    quantize_model(QuantizeSettings(model, out, Path(args.calib_images), args.method, args.calib_limit),
+                   log=lambda m: print(m, file=sys.stderr))
+    return 0
+
+
 def cmd_build_engine(args: argparse.Namespace) -> int:
     from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
     from yolo_nano_ros.runtime.engine_cache import Precision
@@ -222,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--split", default="val", choices=["train", "val"])
     p.add_argument("--conf", type=float, default=0.001, help="score threshold for mAP (default 0.001)")
+    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES)
+    p.add_argument("--precision", default="fp32", help="fp32 (default), fp16, bf16 (see the backends)")
     p.add_argument("--out", default=None, help="directory for report.md, report.json, PR curves")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("detect", help="detect objects in images, folders and videos")
@@ -252,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = all cores)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_stages)
+
+    p = sub.add_parser("quantize", help="INT8 post-training quantization for the CPU backends (QDQ ONNX)")
+    p.add_argument("model", help="a float-input .onnx from `yolo-nano export`")
+    p.add_argument("--method", default="onnxruntime", choices=["onnxruntime", "nncf"],
+                   help="onnxruntime (default: static QDQ, accurate, INT8 on both CPU backends) or nncf "
+                        "(OpenVINO's tool; check its accuracy with `yolo-nano evaluate`)")
+    p.add_argument("--calib-images", default="data/samples/images",
+                   help="folder of real images like the camera's (default: the samples)")
+    p.add_argument("--calib-limit", type=int, default=128, help="at most this many images (default 128)")
+    p.add_argument("--out", default=None, help="output .onnx (default: MODEL.int8-METHOD.onnx beside it)")
+    p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("build-engine", help="build a TensorRT engine (+ JSON sidecar) from ONNX")
     p.add_argument("onnx")

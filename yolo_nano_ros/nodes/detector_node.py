@@ -35,6 +35,7 @@ from yolo_nano_ros.nodes.messages import (
     rgb_image_msg,
 )
 from yolo_nano_ros.runtime.annotate import draw_detections
+from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.postprocess import PostprocessSettings
@@ -67,9 +68,13 @@ def default_model_path() -> str:
 
 PARAMETERS: dict[str, tuple[Any, str]] = {
     "model": (None, "path to .onnx / .engine / .pt (default: the shipped demo weights)"),
-    "backend": ("auto", "auto | tensorrt | onnxruntime | torch"),
-    "precision": ("fp16", "TensorRT engine precision when building from ONNX: fp16 | int8 | fp32"),
-    "engine_cache_dir": ("", "where built TensorRT engines are cached (default: beside the ONNX)"),
+    "backend": ("auto", "auto | tensorrt | openvino | onnxruntime | torch"),
+    "precision": ("fp16", "TensorRT engine precision (fp16 | int8 | fp32); OpenVINO: fp16 = the CPU's native "
+                          "reduced precision (bf16 on x86), bf16, fp32"),
+    "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "
+                             "~/.cache/yolo_nano_ros/openvino)"),
+    "cpu_threads": (0, "CPU backends: inference threads (0 = all cores)"),
+    "cpu_spin": (True, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
     "conf_threshold": (0.25, "minimum detection score [0, 1] (runtime-changeable)"),
     "nms_threshold": (0.45, "NMS IoU threshold [0, 1] (runtime-changeable)"),
     "max_detections": (100, "detections per image (runtime-changeable)"),
@@ -164,9 +169,11 @@ class DetectorNode(LifecycleNode):
             return self._fail_configure("parameter `model` is empty and no demo weights were found")
         try:
             cache = self.p("engine_cache_dir")
+            cpu = CpuSettings(threads=self.p("cpu_threads"), spin=self.p("cpu_spin"),
+                              cache_dir=Path(cache) if cache else default_cache_dir() / "openvino")
             detector = Detector.from_path(model, self.p("backend"), precision=self.p("precision"),
                                           engine_cache_dir=Path(cache) if cache else None,
-                                          log=self.get_logger().info)
+                                          log=self.get_logger().info, cpu=cpu)
         except Exception as exc:  # a model that cannot load must not take the node down
             return self._fail_configure(f"cannot load model {model}: {exc}")
         self.detector = detector

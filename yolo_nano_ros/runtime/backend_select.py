@@ -1,8 +1,9 @@
 """Choose and open a backend for a model file, and say which one and why.
 
 `auto`: a TensorRT engine when tensorrt + pycuda + a GPU are present (built from the ONNX and cached
-when needed), else ONNX Runtime with a GPU provider, else ONNX Runtime on the CPU (the embedded
-default). `.pt` checkpoints run on PyTorch.
+when needed), else ONNX Runtime with a GPU provider, else OpenVINO on the CPU when it is installed
+(1.7-3x faster than ONNX Runtime on the CPUs we measured, docs/benchmarks.md), else ONNX Runtime on the
+CPU (the embedded fallback). `.pt` checkpoints run on PyTorch.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yolo_nano_ros.runtime.backends.base import Backend
+from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.engine_cache import Precision, decide
 from yolo_nano_ros.runtime.model_info import ModelLoadError
 
-BACKENDS = ("auto", "tensorrt", "onnxruntime", "torch")
+BACKENDS = ("auto", "tensorrt", "openvino", "onnxruntime", "torch")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,24 @@ def tensorrt_unavailable_reason() -> str | None:
     return None
 
 
+def openvino_unavailable_reason() -> str | None:
+    try:
+        import openvino as ov
+    except ImportError:
+        return "openvino not installed (pip install openvino)"
+    if "CPU" not in ov.Core().available_devices:
+        return "OpenVINO sees no CPU device on this machine"
+    return None
+
+
+def tensorrt_precision(precision: str) -> Precision:
+    try:
+        return Precision(precision)
+    except ValueError:
+        raise ModelLoadError(f"TensorRT engines are built in {', '.join(p.value for p in Precision)}, "
+                             f"not {precision!r}") from None
+
+
 def open_tensorrt(model: Path, precision: Precision, cache_dir: Path | None, force_rebuild: bool,
                   log: Callable[[str], None]) -> Backend:
     import pycuda.driver as cuda
@@ -63,14 +83,14 @@ def open_tensorrt(model: Path, precision: Precision, cache_dir: Path | None, for
 
 def select_backend(model: str | Path, backend: str = "auto", precision: str = "fp16",
                    engine_cache_dir: Path | None = None, force_rebuild: bool = False, device: str = "cpu",
-                   log: Callable[[str], None] = print) -> Selection:
+                   log: Callable[[str], None] = print, cpu: CpuSettings | None = None) -> Selection:
+    """precision: TensorRT's engine precision, and OpenVINO's request (see openvino_backend)."""
     path = Path(model)
     if backend not in BACKENDS:
         raise ModelLoadError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if not path.is_file():
         raise ModelLoadError(f"model file not found: {path}")
     suffix = path.suffix.lower()
-    prec = Precision(precision)
 
     if suffix in (".pt", ".pth"):
         if backend not in ("auto", "torch"):
@@ -85,7 +105,8 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
         why_not = tensorrt_unavailable_reason()
         if why_not:
             raise ModelLoadError(f"backend tensorrt requested but {why_not}")
-        return Selection(open_tensorrt(path, prec, engine_cache_dir, force_rebuild, log), "TensorRT requested")
+        return Selection(open_tensorrt(path, tensorrt_precision(precision), engine_cache_dir, force_rebuild, log),
+                         "TensorRT requested")
 
     if suffix != ".onnx":
         raise ModelLoadError(f"unsupported model file {path.name}: use .onnx, .engine or .pt")
@@ -93,7 +114,7 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
     if backend == "auto":
         why_not = tensorrt_unavailable_reason()
         if why_not is None:
-            return Selection(open_tensorrt(path, prec, engine_cache_dir, force_rebuild, log),
+            return Selection(open_tensorrt(path, tensorrt_precision(precision), engine_cache_dir, force_rebuild, log),
                              "auto: TensorRT and a CUDA device are available")
         reasons.append(f"TensorRT skipped ({why_not})")
 
@@ -102,8 +123,19 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
     from yolo_nano_ros.runtime.backends.onnxruntime_backend import GPU_PROVIDERS, OnnxRuntimeBackend
 
     gpu = [p for p in GPU_PROVIDERS if p in ort.get_available_providers()]
+    if backend == "openvino" or (backend == "auto" and not gpu):
+        why_not = openvino_unavailable_reason()
+        if why_not is None:
+            from yolo_nano_ros.runtime.backends.openvino_backend import OpenVinoBackend
+
+            ov_backend = OpenVinoBackend(path, precision, cpu)
+            reasons.append(f"OpenVINO on the CPU, {ov_backend.precision_reason}")
+            return Selection(ov_backend, f"{backend}: " + "; ".join(reasons))
+        if backend == "openvino":
+            raise ModelLoadError(f"backend openvino requested but {why_not}")
+        reasons.append(f"OpenVINO skipped ({why_not})")
     if gpu:
         reasons.append(f"ONNX Runtime with {gpu[0]}")
     else:
         reasons.append("ONNX Runtime on the CPU (no GPU execution provider installed)")
-    return Selection(OnnxRuntimeBackend(path), f"{backend}: " + "; ".join(reasons))
+    return Selection(OnnxRuntimeBackend(path, cpu=cpu), f"{backend}: " + "; ".join(reasons))

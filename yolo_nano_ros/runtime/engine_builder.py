@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from yolo_nano_ros.runtime.backends.tensorrt_backend import import_tensorrt_stack, platform_from
+from yolo_nano_ros.runtime.calibration import calibration_batches
 from yolo_nano_ros.runtime.engine_cache import EngineSidecar, Precision, file_sha256
-from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
 from yolo_nano_ros.runtime.model_info import METADATA_KEY, ModelLoadError
-from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
 
 
 @dataclass(frozen=True)
@@ -35,19 +33,6 @@ class BuildSettings:
     calib_images: Path | None = None
     calib_cache: Path | None = None
     calib_batches: int = 64
-
-
-def calibration_batches(images: Path, size: int, uint8_input: bool, limit: int) -> Iterator[np.ndarray]:
-    """Letterboxed real images, exactly as the runtime will feed them."""
-    paths = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
-    if not paths:
-        raise ModelLoadError(f"no calibration images (jpg/png) under {images}")
-    for path in paths:
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            continue
-        boxed, _ = letterbox(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), size)
-        yield np.ascontiguousarray(boxed[None]) if uint8_input else to_input_tensor(boxed)
 
 
 def make_entropy_calibrator(trt: Any, cuda: Any, batches: Iterator[np.ndarray] | None, cache: Path) -> Any:

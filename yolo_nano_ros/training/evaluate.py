@@ -41,14 +41,18 @@ def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = Tru
 
 
 def evaluate_checkpoint_or_model(model: Path, data: Path, split: str = "val", out_dir: Path | None = None,
-                                 conf_threshold: float = 0.001) -> EvaluationReport:
+                                 conf_threshold: float = 0.001, backend: str = "auto",
+                                 precision: str = "fp32") -> EvaluationReport:
+    """precision fp32 by default: accuracy is measured at full precision unless a lower one is asked for."""
     from dataclasses import replace
 
-    detector = Detector.from_path(model, settings=replace(EVAL_SETTINGS, conf_threshold=conf_threshold))
+    detector = Detector.from_path(model, backend, settings=replace(EVAL_SETTINGS, conf_threshold=conf_threshold),
+                                  precision=precision)
     dataset = load_split(data, split)
     metrics = evaluate_detector(detector, dataset)
     if out_dir:
         save_metrics(metrics, out_dir, {"model": str(model), "data": str(data), "split": split,
+                                        "backend": detector.backend.name, "precision": detector.backend.precision,
                                         "images": len(dataset.samples)})
     return EvaluationReport(metrics, len(dataset.samples))
 

@@ -3,35 +3,49 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError, read_onnx_metadata
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+GRAPH_LEVELS = {"all": "ORT_ENABLE_ALL", "extended": "ORT_ENABLE_EXTENDED", "basic": "ORT_ENABLE_BASIC",
+                "disabled": "ORT_DISABLE_ALL"}
+
+
+def create_session(path: Path, providers: list[str] | None = None, cpu: CpuSettings | None = None) -> Any:
+    """An InferenceSession with our CPU settings (shared with `yolo-nano bench speed`)."""
+    import onnxruntime as ort
+
+    cpu = cpu or CpuSettings()
+    if not path.is_file():
+        raise ModelLoadError(f"ONNX model not found: {path}")
+    available = ort.get_available_providers()
+    wanted = providers or [p for p in (*GPU_PROVIDERS, "CPUExecutionProvider") if p in available]
+    options = ort.SessionOptions()
+    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, GRAPH_LEVELS[cpu.graph_optimization])
+    options.enable_cpu_mem_arena = cpu.memory_arena
+    if cpu.threads:
+        options.intra_op_num_threads = cpu.threads
+    if not cpu.spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(path), options, providers=wanted)
+    except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
+        raise ModelLoadError(f"ONNX Runtime cannot load {path}: {exc}") from exc
 
 
 class OnnxRuntimeBackend:
-    def __init__(self, path: Path, providers: list[str] | None = None, threads: int = 0) -> None:
-        import onnxruntime as ort
-
-        if not path.is_file():
-            raise ModelLoadError(f"ONNX model not found: {path}")
-        available = ort.get_available_providers()
-        wanted = providers or [p for p in (*GPU_PROVIDERS, "CPUExecutionProvider") if p in available]
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=wanted)
-        except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-            raise ModelLoadError(f"ONNX Runtime cannot load {path}: {exc}") from exc
-        self.info: ModelInfo = read_onnx_metadata(path, self.session.get_modelmeta().custom_metadata_map)
+    def __init__(self, path: Path, providers: list[str] | None = None, cpu: CpuSettings | None = None) -> None:
+        self.session = create_session(path, providers, cpu)
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.info: ModelInfo = read_onnx_metadata(path, metadata)
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.name = f"onnxruntime:{self.session.get_providers()[0]}"
-        self.precision = "fp32"
+        self.precision = "int8" if "quantization" in metadata else "fp32"
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
         return self.session.run(self.output_names, {self.input_name: batch})

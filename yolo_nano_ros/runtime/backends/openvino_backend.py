@@ -1,0 +1,111 @@
+"""OpenVINO backend: the fastest CPU path we measured (x86 and ARM CPUs that OpenVINO supports).
+
+Reads our ONNX files directly (their metadata arrives as rt_info["framework"]). Precision is a
+request: "fp16" means the CPU's native reduced precision (bf16 on x86 CPUs with AVX512-BF16/AMX, f16
+on ARM with FP16 arithmetic, else fp32), "bf16" insists on bf16, "fp32" keeps full precision.
+INT8 comes from the model file (`yolo-nano quantize`), not from a flag: OpenVINO runs its QDQ nodes
+as INT8 kernels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
+from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError, read_onnx_metadata
+
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+QUANTIZATION_KEY = "quantization"
+METADATA_KEYS = ("yolo_nano_config", "input_format", "producer", QUANTIZATION_KEY)
+
+
+def resolve_precision(requested: str, capabilities: list[str]) -> tuple[str, str]:
+    """(OpenVINO inference_precision_hint, why) for a requested precision and the CPU's capabilities."""
+    if requested not in PRECISIONS:
+        raise ModelLoadError(f"OpenVINO precision must be one of {', '.join(PRECISIONS)}, got {requested!r}")
+    if requested == "fp32":
+        return "f32", "fp32 requested"
+    if requested == "bf16":
+        if "BF16" not in capabilities:
+            raise ModelLoadError("precision bf16 requested but this CPU has no native bf16 (AVX512-BF16/AMX); "
+                                 "use fp32 or fp16 (which falls back to fp32 here)")
+        return "bf16", "bf16 requested"
+    # fp16 / int8: the fastest reduced float precision the CPU computes natively, for non-quantized layers.
+    if "BF16" in capabilities:
+        return "bf16", f"{requested} requested: bf16 is this CPU's native reduced precision"
+    if "FP16" in capabilities and _is_arm():
+        return "f16", f"{requested} requested: f16 on this ARM CPU"
+    return "f32", f"{requested} requested: this CPU has no native bf16/f16, running fp32"
+
+
+def _is_arm() -> bool:
+    import platform
+
+    return platform.machine().lower() in ("aarch64", "arm64")
+
+
+@dataclass
+class CompiledModel:
+    compiled: Any
+    precision: str  # what runs: fp32, bf16, fp16, or int8+<float precision of the rest>
+    reason: str
+
+
+def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "CPU", quantized: bool = False
+                  ) -> CompiledModel:
+    """Compile an ov.Model for latency (one stream) with our CPU settings (shared with the benchmarks)."""
+    import openvino as ov
+
+    core = ov.Core()
+    if device not in core.available_devices:
+        raise ModelLoadError(f"OpenVINO device {device} not available (have {', '.join(core.available_devices)})")
+    hint, reason = resolve_precision(precision, core.get_property(device, "OPTIMIZATION_CAPABILITIES"))
+    config: dict[str, object] = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
+    if cpu.threads:
+        config["INFERENCE_NUM_THREADS"] = cpu.threads
+    if cpu.cache_dir is not None:
+        cpu.cache_dir.mkdir(parents=True, exist_ok=True)
+        config["CACHE_DIR"] = str(cpu.cache_dir)
+    try:
+        compiled = core.compile_model(model, device, config)
+    except Exception as exc:  # OpenVINO raises RuntimeError subclasses of its own
+        raise ModelLoadError(f"OpenVINO cannot compile the model for {device}: {exc}") from exc
+    ran = {"f32": "fp32", "bf16": "bf16", "f16": "fp16"}[hint]
+    return CompiledModel(compiled, f"int8+{ran}" if quantized else ran, reason)
+
+
+def read_model(path: Path) -> Any:
+    import openvino as ov
+
+    if not path.is_file():
+        raise ModelLoadError(f"model not found: {path}")
+    try:
+        return ov.Core().read_model(str(path))
+    except Exception as exc:
+        raise ModelLoadError(f"OpenVINO cannot read {path}: {exc}") from exc
+
+
+class OpenVinoBackend:
+    def __init__(self, path: Path, precision: str = "fp16", cpu: CpuSettings | None = None,
+                 device: str = "CPU") -> None:
+        model = read_model(path)
+        metadata = {k: model.get_rt_info(["framework", k]).astype(str)
+                    for k in METADATA_KEYS if model.has_rt_info(["framework", k])}
+        self.info: ModelInfo = read_onnx_metadata(path, metadata)
+        quantized = QUANTIZATION_KEY in metadata
+        if precision == "int8" and not quantized:
+            raise ModelLoadError(f"precision int8 needs a quantized model; {path.name} is float: "
+                                 f"run `yolo-nano quantize {path}` and load its output")
+        result = compile_model(model, precision, cpu or CpuSettings(), device, quantized)
+        self.compiled, self.precision, self.precision_reason = result.compiled, result.precision, result.reason
+        self.request = self.compiled.create_infer_request()
+        self.output_names = [o.get_any_name() for o in self.compiled.outputs]
+        self.name = f"openvino:{device}"
+
+    def infer(self, batch: np.ndarray) -> list[np.ndarray]:
+        results = self.request.infer({0: batch})  # copies out: the next frame cannot overwrite them under us
+        return [results[name] for name in self.output_names]
