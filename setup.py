@@ -21,6 +21,10 @@ INSTALL_REQUIRES = [
 EXTRAS_REQUIRE = {
     # Training and export: a development-time tool, never imported by the nodes.
     "train": ["torch==2.13.0", "onnx>=1.15"],
+    # The fastest CPU backend we measured (x86 and ARM CPUs); `backend: auto` picks it when installed.
+    "openvino": ["openvino>=2024.6"],
+    # NNCF, one of the two INT8 methods of `yolo-nano quantize` (the other is ONNX Runtime's, always there).
+    "quantize": ["nncf>=2.14", "onnx>=1.15"],
     # Jetson-only: jtop talks to the jetson-stats service; tegrastats works without it.
     "jetson": ["jetson-stats>=4.2"],
     # Host power source on non-Jetson machines with an NVIDIA GPU (optional: CPU/RAM work without it).

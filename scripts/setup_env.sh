@@ -70,9 +70,9 @@ fi
 # setup.py's install_requires / extras are the single list of Python dependencies.
 key=$(hash_of "$ROOT/setup.py" "$ROOT/setup.cfg")
 if ! stamp_ok package "$key"; then
-  log "installing yolo_nano_ros (editable) with runtime, train and dev extras"
+  log "installing yolo_nano_ros (editable) with runtime, train, openvino, quantize and dev extras"
   # torch==2.13.0 is pinned so pip takes the CPU build from local disk, not a multi-GB CUDA build.
-  pip_install -e "$ROOT[train,dev]"
+  pip_install -e "$ROOT[train,openvino,quantize,dev]"
   stamp_set package "$key"
 fi
 

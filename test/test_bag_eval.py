@@ -40,7 +40,7 @@ def test_coco128_bag_evaluation_equals_the_dataset_evaluation(tmp_path, coco128_
     bag = tmp_path / "bag"
     write_bag(coco128_val, BagSettings(bag, storage=storage), progress=False)
     out = tmp_path / "eval"
-    assert main([str(bag), "--model", str(DEMO_MODEL), "--out", str(out), "--quiet"]) == 0
+    assert main([str(bag), "--model", str(DEMO_MODEL), "--backend", "onnxruntime", "--out", str(out), "--quiet"]) == 0
     report = report_of(out)
     for key in ("map50_voc07", "map50", "map50_95", "per_class", "fps", "latency_ms", "frames", "skipped"):
         assert key in report

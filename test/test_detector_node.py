@@ -185,8 +185,8 @@ def test_incompatible_qos_gives_a_clear_warning(launcher, probe, exported_model)
 
 
 def test_fast_input_drops_frames_and_keeps_latency_bounded(launcher, probe, demo_model):
-    """100 Hz of VGA frames, faster than the CPU pipeline: drops are counted, latency does not grow."""
-    start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.5")
+    """100 Hz of VGA frames, faster than ONNX Runtime's CPU pipeline: drops are counted, latency does not grow."""
+    start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.5", "backend:=onnxruntime")
     dets = probe.collect(Detection2DArray, "detections")
     diags = probe.collect(DiagnosticArray, "/diagnostics")
     pub = probe.publisher(Image, "image", qos_profile_sensor_data)

@@ -46,6 +46,8 @@ IMPORT_TO_DEPENDENCY: dict[str, str | None] = {
     "onnx": None,
     "pycocotools": None,
     "catkin_pkg": None,
+    "openvino": None,
+    "nncf": None,
 }
 
 
@@ -79,7 +81,7 @@ def test_pip_only_imports_are_declared_in_setup_py():
     setup_text = (REPO_ROOT / "setup.py").read_text()
     pip_names = {"onnxruntime": "onnxruntime", "rosbags": "rosbags", "torch": "torch", "onnx": "onnx",
                  "jtop": "jetson-stats", "pycocotools": "pycocotools", "catkin_pkg": "catkin-pkg",
-                 "pynvml": "nvidia-ml-py"}
+                 "pynvml": "nvidia-ml-py", "openvino": "openvino", "nncf": "nncf"}
     readme = (REPO_ROOT / "README.md").read_text()
     for module in imported_top_level_modules(SOURCE):
         if IMPORT_TO_DEPENDENCY.get(module, "") is None:

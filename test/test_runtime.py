@@ -24,12 +24,21 @@ def rgb(path) -> np.ndarray:
     return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
 
 
-def test_auto_picks_onnxruntime_cpu_here_and_says_why(exported_model):
+def test_auto_picks_the_fastest_cpu_backend_here_and_says_why(exported_model, monkeypatch):
+    """No GPU here: OpenVINO when it is installed (make setup installs it), else ONNX Runtime on the CPU."""
+    from yolo_nano_ros.runtime import backend_select
+
     _, onnx = exported_model
     selection = select_backend(onnx, "auto")
-    assert selection.backend.name == "onnxruntime:CPUExecutionProvider"
     assert "TensorRT skipped (tensorrt not installed)" in selection.reason
-    assert "CPU" in selection.reason
+    if backend_select.openvino_unavailable_reason() is None:
+        assert selection.backend.name == "openvino:CPU" and "OpenVINO on the CPU" in selection.reason
+    monkeypatch.setattr(backend_select, "openvino_unavailable_reason", lambda: "openvino not installed")
+    selection = select_backend(onnx, "auto")
+    assert selection.backend.name == "onnxruntime:CPUExecutionProvider"
+    assert "OpenVINO skipped (openvino not installed)" in selection.reason and "CPU" in selection.reason
+    with pytest.raises(ModelLoadError, match="backend openvino requested but openvino not installed"):
+        select_backend(onnx, "openvino")
 
 
 def test_backend_errors_are_clear(exported_model, tmp_path):
@@ -96,7 +105,7 @@ def test_detect_cli_json_and_save(exported_model, tmp_path):
         for det in d["detections"]:
             assert set(det) == {"bbox", "class_id", "class_name", "score"} and len(det["bbox"]) == 4
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.rsplit("/", 1)[1] for p in images)
-    assert "onnxruntime" in r.stderr
+    assert r.stderr.startswith("backend: ") and ("onnxruntime" in r.stderr or "openvino" in r.stderr)
 
 
 def test_detect_cli_on_a_video_and_a_corrupt_image(exported_model, tmp_path):
@@ -115,7 +124,7 @@ def test_detect_cli_on_a_video_and_a_corrupt_image(exported_model, tmp_path):
 
 
 def test_bench_cli_prints_stage_percentiles(exported_model):
-    r = run_cli("bench", "--model", str(exported_model[1]), "--runs", "5",
+    r = run_cli("bench", "detector", "--model", str(exported_model[1]), "--runs", "5",
                 "--image", str(coco128_images(1)[0]))
     assert r.returncode == 0, r.stderr
     for stage in ("pre", "infer", "post", "total"):

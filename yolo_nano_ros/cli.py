@@ -161,6 +161,51 @@ def cmd_bench_stages(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_arch(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.benchmarks.arch_table import print_arch
+    from yolo_nano_ros.model.zoo import DEFAULT_BENCH
+
+    print_arch(args.json, tuple(args.networks) if args.networks else DEFAULT_BENCH)
+    return 0
+
+
+def cmd_bench_speed(args: argparse.Namespace) -> int:
+    import json
+
+    from yolo_nano_ros.benchmarks.speed import SPEED_NETWORKS, SpeedSettings, bench_speed, format_speed
+
+    cases = tuple(tuple(c.split(":", 1)) for c in args.cases) if args.cases else None
+    if cases and any(len(c) != 2 for c in cases):
+        print("--cases take BACKEND:PRECISION, e.g. onnxruntime:fp32", file=sys.stderr)
+        return 2
+    settings = SpeedSettings(networks=tuple(args.networks) if args.networks else SPEED_NETWORKS,
+                             cases=cases, rounds=args.rounds, block=args.block, threads=args.threads,  # type: ignore[arg-type]
+                             images=Path(args.images), cache_dir=Path(args.cache_dir))
+    report = bench_speed(settings, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps(report, indent=2) if args.json else format_speed(report))
+    return 0
+
+
+def cmd_bench_accuracy(args: argparse.Namespace) -> int:
+    import json
+
+    from yolo_nano_ros.benchmarks.precision_accuracy import AccuracySettings, bench_accuracy, format_accuracy
+
+    settings = AccuracySettings(Path(args.model), Path(args.data), args.split, Path(args.calib_images),
+                                Path(args.work_dir))
+    report = bench_accuracy(settings, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps(report, indent=2) if args.json else format_accuracy(report))
+    return 0
+
+
+def cmd_bench_all(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.benchmarks.report import run_all
+
+    out = run_all(Path(args.out), quick=args.quick, log=lambda m: print(m, file=sys.stderr))
+    print(f"wrote {out}")
+    return 0
+
+
 def np_random_frame(h: int, w: int):
     import numpy as np
 
@@ -249,15 +294,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
     p.set_defaults(func=cmd_detect)
 
-    p = sub.add_parser("bench", help="per-stage latency p50/p95 (pre, infer, post)")
-    postprocess_args(p)
-    p.add_argument("--image", default=None, help="a real image (default: a random 640x480 frame)")
-    p.add_argument("--width", type=int, default=640)
-    p.add_argument("--height", type=int, default=480)
-    p.add_argument("--runs", type=int, default=200)
-    p.set_defaults(func=cmd_bench)
+    bench = sub.add_parser("bench", help="benchmarks: arch, speed, stages, detector").add_subparsers(
+        dest="bench_command", required=True)
+    p = bench.add_parser("arch", help="params, sizes, MACs and ops of YOLO Nano and its peers vs published figures")
+    p.add_argument("--json", action="store_true", help="a JSON list of objects")
+    p.add_argument("--networks", nargs="+", default=None, help="zoo names (default: all)")
+    p.set_defaults(func=cmd_bench_arch)
 
-    p = sub.add_parser("bench-stages", help="each stage around ONNX Runtime CPU inference, on real frames")
+    p = bench.add_parser("speed", help="networks x backends x precisions, batch 1, interleaved, ratios")
+    p.add_argument("--networks", nargs="+", default=None, help="zoo names (default: all six)")
+    p.add_argument("--cases", nargs="+", default=None, metavar="BACKEND:PRECISION",
+                   help="e.g. onnxruntime:fp32 openvino:bf16 (default: every case this machine runs)")
+    p.add_argument("--rounds", type=int, default=20, help="interleaved rounds (default 20)")
+    p.add_argument("--block", type=int, default=5, help="timed runs per case per round (default 5)")
+    p.add_argument("--threads", type=int, default=0, help="CPU inference threads (0 = all cores)")
+    p.add_argument("--images", default="data/samples/images", help="real images: bench input and INT8 calibration")
+    p.add_argument("--cache-dir", default="build/bench_models", help="exported / quantized ONNX files")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench_speed)
+
+    p = bench.add_parser("accuracy", help="mAP change of each CPU precision (FP32, BF16, INT8) with the evaluator")
+    p.add_argument("--model", default="models/yolo_nano_coco128_voc.onnx", help="a float-input .onnx")
+    p.add_argument("--data", default="config/datasets/coco128_voc.yaml")
+    p.add_argument("--split", default="train", choices=["train", "val"])
+    p.add_argument("--calib-images", default="data/samples/images", help="real images for INT8 calibration")
+    p.add_argument("--work-dir", default="build/bench_models", help="where quantized models are written")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench_accuracy)
+
+    p = bench.add_parser("stages", help="each stage around ONNX Runtime CPU inference, on real frames")
     p.add_argument("images", nargs="*", default=["data/samples/images"],
                    help="images or folders (default: the samples)")
     p.add_argument("--model", default="models/yolo_nano_coco128_voc.onnx", help="a float-input .onnx")
@@ -270,6 +335,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = all cores)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_stages)
+
+    p = bench.add_parser("detector", help="per-stage latency p50/p95 (pre, infer, post) of one model and backend")
+    postprocess_args(p)
+    p.add_argument("--image", default=None, help="a real image (default: a random 640x480 frame)")
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=480)
+    p.add_argument("--runs", type=int, default=200)
+    p.set_defaults(func=cmd_bench)
+
+    p = bench.add_parser("all", help="arch + speed + stages + node benchmarks, written to a Markdown report")
+    p.add_argument("--out", default="docs/benchmarks.md")
+    p.add_argument("--quick", action="store_true", help="fewer runs (a smoke run, not for publishing)")
+    p.set_defaults(func=cmd_bench_all)
 
     p = sub.add_parser("quantize", help="INT8 post-training quantization for the CPU backends (QDQ ONNX)")
     p.add_argument("model", help="a float-input .onnx from `yolo-nano export`")

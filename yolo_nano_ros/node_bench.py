@@ -19,6 +19,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -125,6 +126,22 @@ def bench_phase(model: Path, name: str, frames: list[RawFrame], rate_hz: float, 
             stop_process_group(node)
 
 
+def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light_rate: float,
+                   log: Callable[[str], None] = print) -> list[PhaseResult]:
+    """Light load, 30 Hz and overload phases, each against a fresh detector process on a private domain."""
+    from yolo_nano_ros.dds_environment import local_dds_environment
+
+    os.environ.update(local_dds_environment(random.randint(110, 200)))
+    frames = rgb8_frames(images, 640, 480)
+    log(f"detector: {model.name}; {len(frames)} real photos as 640x480 rgb8; {frames_per_phase} frames per "
+        "phase, a fresh detector process per phase")
+    phases = [bench_phase(model, f"{light_rate:g}Hz", frames, light_rate, frames_per_phase),
+              bench_phase(model, "30Hz", frames, 30.0, frames_per_phase)]
+    overload_rate = max(60.0, 2000.0 / phases[0].node_infer_p50_ms)  # at least twice what inference sustains
+    phases.append(bench_phase(model, "overload", frames, overload_rate, frames_per_phase))
+    return phases
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-node-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,20 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     a = p.parse_args(argv)
 
-    from yolo_nano_ros.dds_environment import local_dds_environment
-
     images = sorted(q for q in a.images.iterdir() if q.suffix.lower() in {".jpg", ".jpeg", ".png"})
     if not images:
         print(f"no images in {a.images}", file=sys.stderr)
         return 2
-    os.environ.update(local_dds_environment(random.randint(110, 200)))
-    frames = rgb8_frames(images, 640, 480)
-    print(f"detector: {a.model.name}; {len(frames)} real photos as 640x480 rgb8; {a.frames} frames per phase, "
-          "a fresh detector process per phase", flush=True)
-    phases = [bench_phase(a.model, f"{a.light_rate:g}Hz", frames, a.light_rate, a.frames),
-              bench_phase(a.model, "30Hz", frames, 30.0, a.frames)]
-    overload_rate = max(60.0, 2000.0 / phases[0].node_infer_p50_ms)  # at least twice what inference sustains
-    phases.append(bench_phase(a.model, "overload", frames, overload_rate, a.frames))
+    phases = run_node_bench(a.model, images, a.frames, a.light_rate, log=lambda m: print(m, flush=True))
     print(to_text(phases))
     if a.json:
         a.json.write_text(json.dumps([asdict(ph) | {"dropped": ph.dropped} for ph in phases], indent=2))

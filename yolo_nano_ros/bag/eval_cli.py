@@ -25,7 +25,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("bag", type=Path)
     p.add_argument("--model", type=Path, default=None, help=".onnx, .engine or .pt (not needed with "
                    "--detections-topic, where it only supplies class names)")
-    p.add_argument("--backend", default="auto", choices=["auto", "tensorrt", "onnxruntime", "torch"])
+    p.add_argument("--backend", default="auto", choices=["auto", "tensorrt", "openvino", "onnxruntime", "torch"])
+    p.add_argument("--precision", default="fp32",
+                   help="fp32 (default: accuracy at full precision), fp16, bf16 (TensorRT / OpenVINO)")
     p.add_argument("--image-topic", default=None, help="default: the bag's only (or first) image topic")
     gt = p.add_mutually_exclusive_group()
     gt.add_argument("--gt-topic", default=None, help="ground truth Detection2DArray topic "
@@ -60,7 +62,8 @@ def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], object |
     # The evaluation convention of training/evaluate.py: low threshold, one detection per class per box.
     settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms, max_detections=100,
                                    multi_label=True)
-    detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr))
+    detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
+                                  precision=args.precision)
     return detector.class_names, detector
 
 

@@ -86,7 +86,7 @@ def read_model(path: Path) -> Any:
     try:
         return ov.Core().read_model(str(path))
     except Exception as exc:
-        raise ModelLoadError(f"OpenVINO cannot read {path}: {exc}") from exc
+        raise ModelLoadError(f"OpenVINO cannot load {path}: {exc}") from exc
 
 
 class OpenVinoBackend:
