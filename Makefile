@@ -24,9 +24,10 @@ test-fast: setup
 demo: setup
 	$(VENV)/bin/yolo-nano-demo
 
-# Benchmarks are commands, not timed tests; docs/benchmarks.md records their output and the machine.
+# Benchmarks are commands, not timed tests: this runs them all (arch, speed, accuracy, stages, node;
+# about 10 minutes on 2 cores) and writes docs/benchmarks.md + .json with the machine and the date.
 bench: setup
-	$(VENV)/bin/yolo-nano bench-stages
+	$(VENV)/bin/yolo-nano bench all --out docs/benchmarks.md
 
 # On a machine with an NVIDIA GPU: pycuda built from its sdist, the backend's real memory path, TensorRT if present.
 gpu-check:

@@ -17,7 +17,11 @@ def start(code: str) -> subprocess.Popen:
 
 
 def test_sigint_stops_a_cooperative_child():
-    proc = start("import time; print('up', flush=True); time.sleep(60)")
+    # The child installs Python's SIGINT handler itself: a shell's background job (`make test &`) starts
+    # with SIGINT ignored, and Python then leaves it ignored in every child it spawns.
+    code = "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); print('up', flush=True); " \
+           "time.sleep(60)"
+    proc = start(code)
     assert stop_process_group(proc, 5.0) == -signal.SIGINT
 
 
