@@ -55,9 +55,11 @@ def test_openvino_fp32_matches_onnxruntime_on_real_photos():
     ov = Detector.from_path(DEMO_MODEL, "openvino", SETTINGS, precision="fp32")
     assert ov.backend.name == "openvino:CPU" and ov.backend.precision == "fp32"
     assert ov.class_names == ort.class_names and ov.info.input_size == 320
+    assert ov.info.uint8_input and not ort.info.uint8_input  # OpenVINO normalises inside its graph
     for frame in sample_frames():
-        batch, _ = ort.preprocess(frame)
-        for a, b in zip(ort.backend.infer(batch), ov.backend.infer(batch), strict=True):
+        (ort_batch, _), (ov_batch, _) = ort.preprocess(frame), ov.preprocess(frame)
+        assert ov_batch.dtype == np.uint8 and ov_batch.shape == (1, 320, 320, 3)
+        for a, b in zip(ort.backend.infer(ort_batch), ov.backend.infer(ov_batch), strict=True):
             assert a.shape == b.shape
             np.testing.assert_allclose(a, b, atol=2e-3, rtol=1e-3)
     assert matched_fraction(ort, ov, 0.99) == 1.0

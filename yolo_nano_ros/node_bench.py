@@ -6,7 +6,9 @@ comes back. Two questions, as in the node's performance targets:
   1. input slower than inference (every frame answered): end-to-end latency minus the node's own
      inference time, i.e. the cost of DDS transport, conversion, pre/post-processing and publishing;
   2. input faster than inference (at least 60 Hz and twice what inference sustains): does latency
-     stay bounded (p95 under 2x inference) because frames are dropped instead of queued?
+     stay bounded because frames are dropped instead of queued?
+  3. the target's literal case, 30 Hz input with inference slower than 33 ms (ONNX Runtime on one
+     thread at 416 here): is p95 latency under 2x inference?
 The inference time is the node's own measurement (its /diagnostics), taken in the same run.
 """
 
@@ -99,7 +101,12 @@ def to_text(phases: list[PhaseResult]) -> str:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in p.node_stages_p50_ms.items() )
         lines.append(f"{p.name} node stages (p50 ms): {stages}")
     for p in phases:
-        if p.dropped == 0:
+        if p.name == "30Hz-slow":
+            verdict = "under" if p.latency_p95_ms < 2 * p.node_infer_p50_ms else "NOT under"
+            lines.append(f"{p.name}: 30 Hz input, inference {p.node_infer_p50_ms:.1f} ms (slower than the 33 ms frame "
+                         f"period); p95 {p.latency_p95_ms:.1f} ms = {p.latency_p95_ms / p.node_infer_p50_ms:.2f} x "
+                         f"inference ({verdict} 2x); {p.dropped} of {p.sent} frames dropped")
+        elif p.dropped == 0:
             lines.append(f"{p.name}: every frame answered; end-to-end minus inference p50 "
                          f"{p.latency_p50_ms - p.node_infer_p50_ms:.2f} ms")
         else:
@@ -110,14 +117,15 @@ def to_text(phases: list[PhaseResult]) -> str:
     return "\n".join(lines)
 
 
-def bench_phase(model: Path, name: str, frames: list[RawFrame], rate_hz: float, count: int) -> PhaseResult:
+def bench_phase(model: Path, name: str, frames: list[RawFrame], rate_hz: float, count: int,
+                **node_parameters: object) -> PhaseResult:
     """A fresh detector process per phase, so its diagnostics describe this phase alone."""
     from yolo_nano_ros.detector_process import start_detector, wait_for_log
     from yolo_nano_ros.process_control import stop_process_group
 
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "detector.log"
-        node = start_detector(model, dict(os.environ), log, diagnostics_period=0.5)
+        node = start_detector(model, dict(os.environ), log, diagnostics_period=0.5, **node_parameters)
         try:
             if not wait_for_log(log, "listening on", node, 120):
                 raise RuntimeError(f"the detector did not start:\n{log.read_text(errors='replace')}")
@@ -139,6 +147,14 @@ def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light
               bench_phase(model, "30Hz", frames, 30.0, frames_per_phase)]
     overload_rate = max(60.0, 2000.0 / phases[0].node_infer_p50_ms)  # at least twice what inference sustains
     phases.append(bench_phase(model, "overload", frames, overload_rate, frames_per_phase))
+    # The target's literal case: 30 Hz input with inference slower than 33 ms. One ONNX Runtime thread
+    # at 416 makes inference that slow here; on a Jetson or a small ARM board it simply is.
+    from yolo_nano_ros.runtime.stage_bench import save_at_input_size
+
+    with tempfile.TemporaryDirectory() as tmp:
+        slow = save_at_input_size(model, 416, Path(tmp) / f"{model.stem}_416.onnx")
+        phases.append(bench_phase(slow, "30Hz-slow", frames, 30.0, frames_per_phase, backend="onnxruntime",
+                                  cpu_threads=1))
     return phases
 
 

@@ -40,6 +40,24 @@ def onnx_with_input_size(path: Path, size: int) -> bytes:
     return proto.SerializeToString()
 
 
+def save_at_input_size(path: Path, size: int, out: Path) -> Path:
+    """A copy of the model that runs at `size`: symbolic H/W and the metadata's input_size updated."""
+    import json
+
+    import onnx
+
+    from yolo_nano_ros.runtime.model_info import METADATA_KEY
+
+    proto = onnx.load_from_string(onnx_with_input_size(path, size))
+    for entry in proto.metadata_props:
+        if entry.key == METADATA_KEY:
+            config = json.loads(entry.value)
+            config["input_size"] = size
+            entry.value = json.dumps(config)
+    onnx.save(proto, str(out))
+    return out
+
+
 @dataclass
 class StageReport:
     model: str
