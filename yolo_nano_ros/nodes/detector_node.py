@@ -75,6 +75,8 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
                              "~/.cache/yolo_nano_ros/openvino)"),
     "cpu_threads": (0, "CPU backends: inference threads (0 = all cores)"),
     "cpu_spin": (True, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
+    "cpu_graph_optimization": ("all", "ONNX Runtime graph optimisation: all | extended | basic | disabled"),
+    "cpu_memory_arena": (True, "ONNX Runtime CPU memory arena (faster; keeps peak memory)"),
     "conf_threshold": (0.25, "minimum detection score [0, 1] (runtime-changeable)"),
     "nms_threshold": (0.45, "NMS IoU threshold [0, 1] (runtime-changeable)"),
     "max_detections": (100, "detections per image (runtime-changeable)"),
@@ -170,6 +172,8 @@ class DetectorNode(LifecycleNode):
         try:
             cache = self.p("engine_cache_dir")
             cpu = CpuSettings(threads=self.p("cpu_threads"), spin=self.p("cpu_spin"),
+                              graph_optimization=self.p("cpu_graph_optimization"),
+                              memory_arena=self.p("cpu_memory_arena"),
                               cache_dir=Path(cache) if cache else default_cache_dir() / "openvino")
             detector = Detector.from_path(model, self.p("backend"), precision=self.p("precision"),
                                           engine_cache_dir=Path(cache) if cache else None,
