@@ -9,8 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-# Mirrors runtime.backend_select.BACKENDS (not imported: the parser must not load the runtime).
-BACKEND_CHOICES = ["auto", "tensorrt", "openvino", "onnxruntime", "torch"]
+from yolo_nano_ros.runtime.backend_select import BACKENDS  # names only: numpy, no torch or runtimes
 
 
 def model_config_args(p: argparse.ArgumentParser) -> None:
@@ -82,7 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def postprocess_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help=".onnx, .engine or .pt")
-    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES)
+    p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp16", help="TensorRT engine / OpenVINO precision (default fp16)")
     p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
     p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
@@ -283,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--split", default="val", choices=["train", "val"])
     p.add_argument("--conf", type=float, default=0.001, help="score threshold for mAP (default 0.001)")
-    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES)
+    p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp32", help="fp32 (default), fp16, bf16 (see the backends)")
     p.add_argument("--out", default=None, help="directory for report.md, report.json, PR curves")
     p.set_defaults(func=cmd_evaluate)

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from yolo_nano_ros.jetson.sources import StatsSource
+from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bag", type=Path, default=None, help="frames to replay (default: the demo photos)")
     p.add_argument("--image-topic", default=None)
     p.add_argument("--model", type=Path, default=REPO / "models" / "yolo_nano_coco128_voc.onnx")
-    p.add_argument("--backend", default="auto", choices=["auto", "tensorrt", "onnxruntime", "torch"])
+    p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--rate", type=float, default=100.0, help="replay rate in Hz; above the model's FPS so it is "
                    "the bottleneck (default 100)")
     p.add_argument("--warmup", type=float, default=5.0, help="seconds after each switch before measuring")

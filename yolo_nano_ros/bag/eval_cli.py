@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from yolo_nano_ros.bag.bag_frames import BagError
+from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -25,7 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("bag", type=Path)
     p.add_argument("--model", type=Path, default=None, help=".onnx, .engine or .pt (not needed with "
                    "--detections-topic, where it only supplies class names)")
-    p.add_argument("--backend", default="auto", choices=["auto", "tensorrt", "openvino", "onnxruntime", "torch"])
+    p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp32",
                    help="fp32 (default: accuracy at full precision), fp16, bf16 (TensorRT / OpenVINO)")
     p.add_argument("--image-topic", default=None, help="default: the bag's only (or first) image topic")

@@ -9,7 +9,7 @@ little; the differences between precisions are what this measures.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ def bench_accuracy(s: AccuracySettings, log: Callable[[str], None] = print) -> d
                 out = s.work_dir / f"{s.model.stem}.int8-{method}.onnx"
                 quantized[method] = quantize_model(QuantizeSettings(s.model, out, s.calib_images, method), log)  # type: ignore[arg-type]
             model = quantized[method]
-        detector = Detector.from_path(model, backend, settings=replace(EVAL_SETTINGS), precision=precision)
+        detector = Detector.from_path(model, backend, settings=EVAL_SETTINGS, precision=precision)
         metrics = evaluate_detector(detector, dataset).to_dict()
         rows.append({"case": label, "backend": detector.backend.name, "precision": detector.backend.precision,
                      "map50": metrics["map50_voc07"], "map50_all_point": metrics["map50"],

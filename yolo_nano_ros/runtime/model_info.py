@@ -15,6 +15,7 @@ from typing import Any
 from yolo_nano_ros.runtime.postprocess import HeadSpec
 
 METADATA_KEY = "yolo_nano_config"
+QUANTIZATION_KEY = "quantization"  # present (a description) in INT8 files from `yolo-nano quantize`
 
 
 class ModelLoadError(RuntimeError):

@@ -20,11 +20,10 @@ from typing import Literal
 import numpy as np
 
 from yolo_nano_ros.runtime.calibration import calibration_batches
-from yolo_nano_ros.runtime.model_info import METADATA_KEY, ModelLoadError
+from yolo_nano_ros.runtime.model_info import METADATA_KEY, QUANTIZATION_KEY, ModelLoadError
 
 Method = Literal["onnxruntime", "nncf"]
 METHODS: tuple[Method, ...] = ("onnxruntime", "nncf")
-QUANTIZATION_KEY = "quantization"
 
 
 @dataclass(frozen=True)

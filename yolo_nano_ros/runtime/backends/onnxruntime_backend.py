@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
-from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError, read_onnx_metadata
+from yolo_nano_ros.runtime.model_info import QUANTIZATION_KEY, ModelInfo, ModelLoadError, read_onnx_metadata
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
 GRAPH_LEVELS = {"all": "ORT_ENABLE_ALL", "extended": "ORT_ENABLE_EXTENDED", "basic": "ORT_ENABLE_BASIC",
@@ -45,7 +45,7 @@ class OnnxRuntimeBackend:
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.name = f"onnxruntime:{self.session.get_providers()[0]}"
-        self.precision = "int8" if "quantization" in metadata else "fp32"
+        self.precision = "int8" if QUANTIZATION_KEY in metadata else "fp32"
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
         return self.session.run(self.output_names, {self.input_name: batch})

@@ -16,11 +16,16 @@ from typing import Any
 import numpy as np
 
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
-from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError, read_onnx_metadata
+from yolo_nano_ros.runtime.model_info import (
+    METADATA_KEY,
+    QUANTIZATION_KEY,
+    ModelInfo,
+    ModelLoadError,
+    read_onnx_metadata,
+)
 
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
-QUANTIZATION_KEY = "quantization"
-METADATA_KEYS = ("yolo_nano_config", "input_format", "producer", QUANTIZATION_KEY)
+METADATA_KEYS = (METADATA_KEY, "input_format", "producer", QUANTIZATION_KEY)
 
 
 def resolve_precision(requested: str, capabilities: list[str]) -> tuple[str, str]:
