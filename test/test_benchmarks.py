@@ -109,3 +109,25 @@ def test_speed_bench_runs_real_exports_through_the_cpu_backends(tmp_path):
     assert "nanodet-m" in text and "ORT FP32" in text
     with pytest.raises(ValueError, match="unknown cases"):
         bench_speed(SpeedSettings(cases=(("onnxruntime", "fp8"),), cache_dir=tmp_path))
+
+
+def test_report_names_the_machine_and_states_each_goal_from_the_numbers():
+    from yolo_nano_ros.benchmarks.arch_table import arch_table
+    from yolo_nano_ros.benchmarks.machine import describe, machine_info
+    from yolo_nano_ros.benchmarks.report import render
+
+    info = machine_info()
+    assert info["cores_usable"] >= 1 and info["versions"]["onnxruntime"]
+    rows = [{"network": n, "backend": b, "precision": "fp32", "p50_ms": t, "p95_ms": t}
+            for n, b, t in [("yolo-nano", "onnxruntime", 20.0), ("tiny-yolov3", "onnxruntime", 16.0),
+                            ("yolo-nano", "openvino", 9.0), ("tiny-yolov3", "openvino", 12.0)]]
+    add_ratios(rows)
+    results = {"date": "2026-11-24T00:00:00+00:00", "machine": info, "quick": True,
+               "arch": arch_table(("yolo-nano", "tiny-yolov2", "tiny-yolov3", "nanodet-m")),
+               "speed": {"rows": rows, "skipped": {}, "rounds": 1, "block": 1, "threads": 0}}
+    text = render(results, "SPEED", "ACCURACY", "STAGES", "NODE")
+    assert describe(info) in text and "quick smoke run" in text
+    assert "| 0.75 on OpenVINO FP32 | yes |" in text  # 9 / 12
+    assert "| 2.22x (OpenVINO FP32, 9.00 ms) | yes |" in text  # 20 / 9
+    for section in ("SPEED", "ACCURACY", "STAGES", "NODE", "0.74 x Tiny YOLOv3's operations"):
+        assert section in text

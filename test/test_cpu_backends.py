@@ -93,6 +93,13 @@ def test_cpu_settings_reach_the_runtimes():
     session = create_session(DEMO_MODEL, ["CPUExecutionProvider"], CpuSettings(threads=1, spin=False))
     assert session.get_session_options().intra_op_num_threads == 1
     assert session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    import onnxruntime
+
+    lean = create_session(DEMO_MODEL, ["CPUExecutionProvider"], CpuSettings(graph_optimization="basic",
+                                                                           memory_arena=False))
+    options = lean.get_session_options()
+    assert options.graph_optimization_level == onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    assert options.enable_cpu_mem_arena is False
     backend = OpenVinoBackend(DEMO_MODEL, "fp32", CpuSettings(threads=1))
     assert int(backend.compiled.get_property("INFERENCE_NUM_THREADS")) == 1
     with pytest.raises(ValueError, match="threads must be >= 0"):
@@ -162,3 +169,23 @@ def test_quantize_refuses_what_it_cannot_do(quantized_demo, tmp_path):
     onnx.save(proto, str(bare))
     with pytest.raises(ModelLoadError, match="lacks 'yolo_nano_config' metadata"):
         quantize_model(QuantizeSettings(bare, tmp_path / "x.onnx", SAMPLES))
+
+
+def test_accuracy_bench_scores_every_cpu_precision_with_the_real_evaluator(tmp_path):
+    """`yolo-nano bench accuracy` on the 12 demo photos: FP32 on both runtimes agrees, lower precisions
+    stay close (the issue's bounds: BF16 within 1 point, INT8 within 2)."""
+    pytest.importorskip("onnx")
+    from yolo_nano_ros.benchmarks.precision_accuracy import AccuracySettings, bench_accuracy, format_accuracy
+
+    report = bench_accuracy(AccuracySettings(DEMO_MODEL, REPO / "config" / "datasets" / "demo_samples.yaml",
+                                             "val", SAMPLES, tmp_path), log=lambda _m: None)
+    rows = {r["case"]: r for r in report["rows"]}
+    assert report["images"] == 12 and rows["ORT FP32"]["delta_points"] == 0.0 and rows["ORT FP32"]["map50"] > 0.5
+    assert abs(rows["OpenVINO FP32"]["delta_points"]) < 0.5
+    assert abs(rows["ORT INT8 (ORT QDQ)"]["delta_points"]) < 2 and rows["ORT INT8 (ORT QDQ)"]["precision"] == "int8"
+    if "OpenVINO BF16" in rows:
+        assert abs(rows["OpenVINO BF16"]["delta_points"]) < 1
+    assert set(rows) | set(report["skipped"]) == {
+        "ORT FP32", "ORT INT8 (ORT QDQ)", "OpenVINO FP32", "OpenVINO BF16", "OpenVINO INT8 (ORT QDQ)",
+        "OpenVINO INT8 (NNCF)"}
+    assert "ORT FP32" in format_accuracy(report)

@@ -143,3 +143,18 @@ def test_bench_stages_runs_the_shipped_weights_at_416_on_real_frames():
     assert 0 < report.around_inference_ratio < 10 and "% of ONNX Runtime CPU inference" in report.to_text()
     with pytest.raises(ValueError, match="multiple of 32"):
         bench_stages(repo / "models" / "yolo_nano_coco128_voc.onnx", frames, input_size=400, runs=1)
+
+
+def test_a_fixed_size_model_saved_at_another_input_size_runs_there(tmp_path):
+    """The node bench's slow case runs the 320 demo weights at 416: graph and metadata must both say so."""
+    pytest.importorskip("onnx")
+    from yolo_nano_ros.runtime.stage_bench import save_at_input_size
+
+    repo = Path(__file__).resolve().parents[1]
+    out = save_at_input_size(repo / "models" / "yolo_nano_coco128_voc.onnx", 416, tmp_path / "m416.onnx")
+    detector = Detector.from_path(out, "onnxruntime")
+    assert detector.info.input_size == 416
+    batch, _ = detector.preprocess(rgb(coco128_images(1)[0]))
+    assert [m.shape[-1] for m in detector.backend.infer(batch)] == [52, 26, 13]
+    with pytest.raises(ValueError, match="not a multiple of 32"):
+        save_at_input_size(repo / "models" / "yolo_nano_coco128_voc.onnx", 400, tmp_path / "m400.onnx")
