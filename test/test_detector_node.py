@@ -15,6 +15,7 @@ from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.serialization import serialize_message
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
@@ -72,8 +73,14 @@ def demo_model() -> Path:
     return DEMO_MODEL
 
 
-def test_real_images_give_detections_with_the_image_header(launcher, probe, demo_model):
-    node = start_detector(launcher, f"model:={demo_model}", "conf_threshold:=0.05")
+@pytest.mark.parametrize("input_path", [
+    ("zero_copy_input:=true", "executor:=events"),  # the defaults: serialized frames, C++ dispatch
+    ("zero_copy_input:=false", "executor:=single_threaded"),  # rclpy messages, rclpy's Python executor
+], ids=["serialized-events", "typed-single-threaded"])
+def test_real_images_give_detections_with_the_image_header(launcher, probe, demo_model, input_path):
+    node = start_detector(launcher, f"model:={demo_model}", "conf_threshold:=0.05", *input_path)
+    expected = "serialized, decoded in place" if input_path[0].endswith("true") else "rclpy messages"
+    assert expected in node.output()
     dets = probe.collect(Detection2DArray, "detections")
     pub = probe.publisher(Image, "image", qos_profile_sensor_data)
     bgr = bgr_image(0)
@@ -150,7 +157,8 @@ def test_bad_frames_are_logged_and_the_next_frame_is_processed(launcher, probe, 
     zero.header.frame_id = "zero"
     unknown = image_msg(bgr_image(0, (160, 120)), "bgr8", "unknown")
     unknown.encoding = "32FC1"
-    for bad in (truncated, zero, unknown):
+    cut_short = serialize_message(good)[:40]  # serialized bytes that end inside the message
+    for bad in (truncated, zero, unknown, cut_short):
         pub.publish(bad)
         time.sleep(0.3)
         pub.publish(good)
@@ -159,6 +167,7 @@ def test_bad_frames_are_logged_and_the_next_frame_is_processed(launcher, probe, 
     assert {m.header.frame_id for m in dets.messages} == {"good"}
     log = node.output()
     assert "truncated image" in log and "zero-size image" in log and "unsupported encoding '32FC1'" in log
+    assert "undecodable sensor_msgs/msg/Image (40 bytes)" in log
 
 
 def test_corrupt_jpeg_is_skipped(launcher, probe, exported_model):

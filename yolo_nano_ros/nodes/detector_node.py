@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,13 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 
 from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
+from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder
 from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
+from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, make_executor, spin_until_shutdown
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
     diagnostic_status,
+    header_msg,
     label_info_msg,
     rgb_image_msg,
 )
@@ -46,6 +50,17 @@ except ImportError:  # Humble
     from rclpy.qos_event import SubscriptionEventCallbacks  # type: ignore[no-redef]
 
 NODE_NAME = "yolo_nano_detector"
+
+
+@dataclass(frozen=True)
+class ReceivedFrame:
+    """A message and when it arrived: perf_counter for the hand-off, the node clock for transport."""
+
+    msg: Image | CompressedImage | bytes  # bytes: serialized, from a raw subscription
+    arrival_perf_s: float
+    arrival_clock_ns: int
+
+
 ERROR_LOG_PERIOD_S = 5.0
 RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
 
@@ -83,10 +98,14 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "classes": (Parameter.Type.STRING_ARRAY, "class names to keep; empty = all (runtime-changeable)"),
     "class_id_format": ("name", "hypothesis.class_id as class 'name' or 'index' (runtime-changeable)"),
     "compressed": (False, "subscribe to image/compressed (CompressedImage) instead of image"),
+    "zero_copy_input": (True, "take serialized images and decode them in place (rosbags CDR), skipping rclpy's "
+                              "per-field conversion (0.85 ms per 640x480 frame here); false: rclpy messages"),
     "qos_reliability": ("best_effort", "input QoS: best_effort (camera default) | reliable"),
     "qos_depth": (1, "input queue depth (1: latest frame only)"),
     "autostart": (True, "configure and activate at start-up"),
     "diagnostics_period": (1.0, "seconds between /diagnostics messages"),
+    "executor": ("events", f"rclpy executor: {' | '.join(EXECUTOR_KINDS)} (events falls back to single_threaded "
+                           "where rclpy lacks it; read at start-up)"),
 }
 
 
@@ -100,15 +119,17 @@ class DetectorNode(LifecycleNode):
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.detector: Detector | None = None
-        self.slot: LatestFrameSlot[Image | CompressedImage] = LatestFrameSlot()
+        self.slot: LatestFrameSlot[ReceivedFrame] = LatestFrameSlot()
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
-        self.latency = {k: LatencyWindow() for k in ("convert", "pre", "infer", "post", "publish", "end_to_end")}
+        self.latency = {k: LatencyWindow() for k in ("transport", "handoff", "convert", "pre", "infer", "post",
+                                                     "publish", "end_to_end")}
         self.errors: Counter[str] = Counter()
         self.debug_images_drawn = 0
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
         self.last_error = ""
         self.state_message = "unconfigured"
         self.subscription = None
+        self.decoder: SerializedImageDecoder | None = None
         self.pub_detections = self.pub_labels = self.pub_debug = None
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
@@ -152,7 +173,9 @@ class DetectorNode(LifecycleNode):
             self.detector.settings = self._settings(changes)
             if "conf_threshold" in changes and self.pub_labels is not None:
                 self.pub_labels.publish(label_info_msg(self.detector.class_names, float(changes["conf_threshold"])))
-        deferred = changes.keys() - RUNTIME_PARAMETERS - {"autostart", "diagnostics_period"}
+        if "executor" in changes:
+            self.get_logger().info("executor is read at start-up only; restart the node to change it")
+        deferred = changes.keys() - RUNTIME_PARAMETERS - {"autostart", "diagnostics_period", "executor"}
         if deferred:
             self.get_logger().info(f"{', '.join(sorted(deferred))} will take effect at the next configure")
         return SetParametersResult(successful=True)
@@ -206,17 +229,18 @@ class DetectorNode(LifecycleNode):
                          reliability=ReliabilityPolicy.RELIABLE if reliability == "reliable"
                          else ReliabilityPolicy.BEST_EFFORT)
         events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
-        if self.p("compressed"):
-            self.subscription = self.create_subscription(CompressedImage, "image/compressed", self._on_image, qos,
-                                                         event_callbacks=events)
-        else:
-            self.subscription = self.create_subscription(Image, "image", self._on_image, qos, event_callbacks=events)
+        compressed = bool(self.p("compressed"))
+        self.decoder = SerializedImageDecoder(compressed) if self.p("zero_copy_input") else None
+        msg_type, topic = (CompressedImage, "image/compressed") if compressed else (Image, "image")
+        self.subscription = self.create_subscription(msg_type, topic, self._on_image, qos, event_callbacks=events,
+                                                     raw=self.decoder is not None)
         self.slot = LatestFrameSlot()
         self._running.set()
         self._worker = threading.Thread(target=self._inference_loop, name="yolo_nano_inference", daemon=True)
         self._worker.start()
         self.state_message = "active"
-        self.get_logger().info(f"listening on {self.subscription.topic_name} ({reliability}, depth {qos.depth})")
+        self.get_logger().info(f"listening on {self.subscription.topic_name} ({reliability}, depth {qos.depth}, "
+                               f"{'serialized, decoded in place' if self.decoder else 'rclpy messages'})")
         return TransitionCallbackReturn.SUCCESS
 
     def _stop_worker(self) -> None:
@@ -248,9 +272,9 @@ class DetectorNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     # ------------------------------------------------------------------ data path
-    def _on_image(self, msg: Image | CompressedImage) -> None:
+    def _on_image(self, msg: Image | CompressedImage | bytes) -> None:
+        self.slot.put(ReceivedFrame(msg, time.perf_counter(), self.get_clock().now().nanoseconds))
         self.input_rate.tick()
-        self.slot.put(msg)
 
     def _on_incompatible_qos(self, event: Any) -> None:
         self._error("qos", f"a publisher on {self.subscription.topic_name if self.subscription else 'image'} offers "
@@ -267,18 +291,30 @@ class DetectorNode(LifecycleNode):
 
     def _inference_loop(self) -> None:
         while self._running.is_set():
-            msg = self.slot.take(timeout=0.2)
-            if msg is not None and self._running.is_set():
+            frame = self.slot.take(timeout=0.2)
+            if frame is not None and self._running.is_set():
                 try:
-                    self._process(msg)
+                    self._process(frame)
                 except Exception as exc:  # never let one frame kill the worker
                     self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
 
-    def _process(self, msg: Image | CompressedImage) -> None:
+    def _process(self, frame: ReceivedFrame) -> None:
         detector = self.detector
         if detector is None or self.pub_detections is None:
             return
         t0 = time.perf_counter()
+        handoff_ms = (t0 - frame.arrival_perf_s) * 1e3
+        if isinstance(frame.msg, bytes):
+            if self.decoder is None:  # deactivated while this frame waited
+                return
+            try:
+                msg = self.decoder.decode(frame.msg)
+            except CdrDecodeError as exc:
+                self._error("image", f"frame skipped: {exc}", "undecodable message")
+                return
+        else:
+            msg = frame.msg
+        header = header_msg(msg.header)
         try:
             image, order = image_message_to_array(msg)
         except ImageConversionError as exc:
@@ -288,22 +324,23 @@ class DetectorNode(LifecycleNode):
         t1 = time.perf_counter()
         result = detector.detect(image, order)
         t2 = time.perf_counter()
-        self.pub_detections.publish(detections_to_msg(msg.header, result.detections, detector.class_names,
+        self.pub_detections.publish(detections_to_msg(header, result.detections, detector.class_names,
                                                       self.p("class_id_format")))
         if self.pub_debug is not None and self.pub_debug.get_subscription_count() > 0:  # draw only when watched
             rgb = array_to_rgb8(image, order)
             self.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
-                                                 msg.header))
+                                                 header))
             self.debug_images_drawn += 1
         t3 = time.perf_counter()
         self.output_rate.tick()
-        for key, value in (("convert", (t1 - t0) * 1e3), ("pre", result.times.pre_ms),
+        for key, value in (("handoff", handoff_ms), ("convert", (t1 - t0) * 1e3), ("pre", result.times.pre_ms),
                            ("infer", result.times.infer_ms), ("post", result.times.post_ms),
                            ("publish", (t3 - t2) * 1e3)):
             self.latency[key].add(value)
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
-        if stamp > 0:
-            self.latency["end_to_end"].add((self.get_clock().now().nanoseconds * 1e-9 - stamp) * 1e3)
+        stamp_ns = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+        if stamp_ns > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
+            self.latency["transport"].add((frame.arrival_clock_ns - stamp_ns) * 1e-6)
+            self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp_ns) * 1e-6)
 
     # ------------------------------------------------------------------ diagnostics
     def _publish_diagnostics(self) -> None:
@@ -341,7 +378,14 @@ def main(args: list[str] | None = None) -> None:
             node.trigger_configure()
             if node.state_message == "configured":
                 node.trigger_activate()
-        rclpy.spin(node)
+        try:
+            executor, description = make_executor(node.p("executor"))
+        except ValueError as exc:  # a mistyped parameter must not stop the detector
+            node.get_logger().error(f"{exc}; using single_threaded")
+            executor, description = make_executor("single_threaded")
+        node.get_logger().info(f"spinning with the {description}")
+        executor.add_node(node)
+        spin_until_shutdown(executor)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
@@ -11,6 +12,15 @@ from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, LabelInfo, ObjectHypothesisWithPose, VisionClass
 
 from yolo_nano_ros.runtime.postprocess import Detections
+
+
+def header_msg(header: Any) -> Header:
+    """A std_msgs/Header from one of rclpy's, or from a decoded serialized message's (image_cdr)."""
+    if isinstance(header, Header):
+        return header
+    out = Header(frame_id=header.frame_id)
+    out.stamp.sec, out.stamp.nanosec = header.stamp.sec, header.stamp.nanosec
+    return out
 
 
 def detections_to_msg(header: Header, dets: Detections, class_names: tuple[str, ...],
