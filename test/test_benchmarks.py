@@ -131,3 +131,20 @@ def test_report_names_the_machine_and_states_each_goal_from_the_numbers():
     assert "| 2.22x (OpenVINO FP32, 9.00 ms) | yes |" in text  # 20 / 9
     for section in ("SPEED", "ACCURACY", "STAGES", "NODE", "0.74 x Tiny YOLOv3's operations"):
         assert section in text
+
+
+def test_layer_profile_accounts_for_every_executed_layer(tmp_path):
+    pytest.importorskip("openvino")
+    from yolo_nano_ros.benchmarks.layer_profile import format_profiles, layer_kind, profile_network
+
+    profile = profile_network("nanodet-m", "fp32", runs=3, cache_dir=tmp_path)
+    assert profile.precision == "fp32" and len(profile.layers) > 20
+    kinds = profile.by("kind")
+    assert sum(n for _, n, _ in kinds) == len(profile.layers)
+    assert sum(ms for _, _, ms in kinds) == pytest.approx(profile.layer_ms)
+    assert {"depthwise conv", "conv 1x1"} <= {k for k, _, _ in kinds}  # ShuffleNetV2 has both
+    assert 0.2 * profile.wall_ms < profile.layer_ms < 1.5 * profile.wall_ms
+    text = format_profiles([profile])
+    assert "nanodet-m (fp32): time by layer kind" in text and "time by output resolution" in text
+    assert layer_kind("Convolution", "brgconv_avx512_1x1", "[24,7,1,1]") == "conv 1x1"
+    assert layer_kind("GroupConvolution", "jit_avx512_dw", "[7,1,1,3,3]") == "depthwise conv"

@@ -185,6 +185,23 @@ def cmd_bench_speed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_layers(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from yolo_nano_ros.benchmarks.layer_profile import LAYER_NETWORKS, format_profiles, profile_network
+
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        print("bench layers reads OpenVINO's per-layer counters: pip install openvino (make setup does)",
+              file=sys.stderr)
+        return 2
+    profiles = [profile_network(n, args.precision, args.runs, args.threads)
+                for n in tqdm(args.networks or LAYER_NETWORKS, desc="profile", unit="net", leave=False)]
+    print(format_profiles(profiles, args.top))
+    return 0
+
+
 def cmd_bench_accuracy(args: argparse.Namespace) -> int:
     import json
 
@@ -311,6 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", default="build/bench_models", help="exported / quantized ONNX files")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_speed)
+
+    p = bench.add_parser("layers", help="where each network's CPU time goes: OpenVINO per-layer counters, grouped")
+    p.add_argument("--networks", nargs="*", help="zoo names (default: yolo-nano, its aligned variants, tiny-yolov3)")
+    p.add_argument("--precision", default="bf16", choices=["fp32", "bf16", "fp16"],
+                   help="OpenVINO inference precision (fp16 = the CPU's native reduced precision)")
+    p.add_argument("--runs", type=int, default=50)
+    p.add_argument("--threads", type=int, default=0, help="0 = all cores")
+    p.add_argument("--top", type=int, default=8, help="groups shown per table")
+    p.set_defaults(func=cmd_bench_layers)
 
     p = bench.add_parser("accuracy", help="mAP change of each CPU precision (FP32, BF16, INT8) with the evaluator")
     p.add_argument("--model", default="models/yolo_nano_coco128_voc.onnx", help="a float-input .onnx")

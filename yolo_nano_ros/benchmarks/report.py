@@ -27,16 +27,18 @@ def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) 
 
     model, images = Path("models/yolo_nano_coco128_voc.onnx"), Path("data/samples/images")
     started = dt.datetime.now(dt.timezone.utc)
-    log("1/5 architecture table")
+    log("1/6 architecture table")
     arch = arch_table()
-    log("2/5 speed: networks x backends x precisions")
+    log("2/6 speed: networks x backends x precisions")
     speed = bench_speed(SpeedSettings(rounds=4 if quick else 20, block=2 if quick else 5), log)
-    log("3/5 accuracy of each CPU precision")
+    log("3/6 where the CPU time goes, layer by layer (OpenVINO BF16 or the CPU's native precision)")
+    layers_text = layers_section(10 if quick else 50)
+    log("4/6 accuracy of each CPU precision")
     accuracy = bench_accuracy(AccuracySettings(model=model, calib_images=images), log)
-    log("4/5 stages around inference")
+    log("5/6 stages around inference")
     frames = load_frames(expand_paths([images]), 640, 480)
     stages = bench_stages(model, frames, 416, 50 if quick else 300, PostprocessSettings(), 0)
-    log("5/5 the node across processes")
+    log("6/6 the node across processes")
     jpgs = sorted(p for p in images.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
     node = run_node_bench(model, jpgs, 40 if quick else 150, 5.0, log)
     results = {"date": started.isoformat(timespec="seconds"), "machine": machine_info(), "quick": quick,
@@ -44,11 +46,23 @@ def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) 
                "node": [asdict(p) | {"dropped": p.dropped} for p in node]}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=2))
-    out.write_text(render(results, format_speed(speed), format_accuracy(accuracy), stages.to_text(), to_text(node)))
+    out.write_text(render(results, format_speed(speed), format_accuracy(accuracy), stages.to_text(), to_text(node),
+                          layers_text))
     return out
 
 
-def render(r: dict[str, Any], speed_text: str, accuracy_text: str, stages_text: str, node_text: str) -> str:
+def layers_section(runs: int) -> str:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return "not measured: openvino is not installed"
+    from yolo_nano_ros.benchmarks.layer_profile import LAYER_NETWORKS, format_profiles, profile_network
+
+    return format_profiles([profile_network(n, "fp16", runs) for n in LAYER_NETWORKS], top=6)
+
+
+def render(r: dict[str, Any], speed_text: str, accuracy_text: str, stages_text: str, node_text: str,
+           layers_text: str = "") -> str:
     arch = {row["name"]: row for row in r["arch"]}
     nano, v3, v2 = arch["yolo-nano"], arch["tiny-yolov3"], arch["tiny-yolov2"]
     goals = cpu_goals(r["speed"])
@@ -104,6 +118,18 @@ def render(r: dict[str, Any], speed_text: str, accuracy_text: str, stages_text: 
             f"| best CPU backend >= 2x faster than ONNX Runtime FP32 | {goals['speedup_vs_ort_fp32']:.2f}x "
             f"({goals['best_case']}, {goals['yolo_nano_p50_ms']:.2f} ms) | "
             f"{'yes' if goals['speedup_vs_ort_fp32'] >= 2 else 'no'} |",
+            "",
+        ]
+    if layers_text:
+        lines += [
+            "### Where the CPU time goes (`yolo-nano bench layers`)",
+            "",
+            "OpenVINO's per-layer counters, median per layer over the timed runs, at the CPU's native reduced "
+            "precision (bf16 here).",
+            "",
+            "```",
+            layers_text,
+            "```",
             "",
         ]
     lines += [

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from yolo_nano_ros.model.zoo import get_network
+from yolo_nano_ros.model.zoo import DEFAULT_BENCH, get_network
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.calibration import calibration_batches
 
-SPEED_NETWORKS = ("yolo-nano", "yolo-nano-aligned8", "tiny-yolov2", "tiny-yolov3", "yolov4-tiny", "nanodet-m")
+SPEED_NETWORKS = DEFAULT_BENCH
 ALL_CASES = (("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("openvino", "fp32"), ("openvino", "bf16"),
              ("openvino", "int8"), ("torch-cuda", "fp32"), ("torch-cuda", "fp16"))
 REFERENCES = ("yolo-nano", "tiny-yolov3")

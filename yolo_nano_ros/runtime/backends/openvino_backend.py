@@ -60,9 +60,12 @@ class CompiledModel:
     reason: str
 
 
-def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "CPU", quantized: bool = False
-                  ) -> CompiledModel:
-    """Compile an ov.Model for latency (one stream) with our CPU settings (shared with the benchmarks)."""
+def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "CPU", quantized: bool = False,
+                  profile: bool = False) -> CompiledModel:
+    """Compile an ov.Model for latency (one stream) with our CPU settings (shared with the benchmarks).
+
+    profile: keep OpenVINO's per-layer counters (request.profiling_info), for `yolo-nano bench layers`.
+    """
     import openvino as ov
 
     core = ov.Core()
@@ -72,6 +75,8 @@ def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "C
     config: dict[str, object] = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
     if cpu.threads:
         config["INFERENCE_NUM_THREADS"] = cpu.threads
+    if profile:
+        config["PERF_COUNT"] = True
     if cpu.cache_dir is not None:
         cpu.cache_dir.mkdir(parents=True, exist_ok=True)
         config["CACHE_DIR"] = str(cpu.cache_dir)
