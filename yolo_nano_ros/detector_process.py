@@ -18,6 +18,11 @@ def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: ob
     cmd = [*launcher, "--ros-args", "-p", f"model:={model}"]
     for name, value in parameters.items():
         cmd += ["-p", f"{name}:={str(value).lower() if isinstance(value, bool) else value}"]
+    return start_logged(cmd, env, log)
+
+
+def start_logged(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`cmd` in a new session (stop it with process_control.stop_process_group), output to `log`."""
     return subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
 

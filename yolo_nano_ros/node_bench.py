@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,38 +135,37 @@ def to_text(phases: list[PhaseResult]) -> str:
 def bench_phase(model: Path, name: str, frames: list[RawFrame], rate_hz: float, count: int,
                 **node_parameters: object) -> PhaseResult:
     """A fresh detector process per phase, so its diagnostics describe this phase alone."""
-    from yolo_nano_ros.detector_process import start_detector, wait_for_log
-    from yolo_nano_ros.process_control import stop_process_group
+    from yolo_nano_ros.detector_process import start_detector
 
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "detector.log"
-        node = start_detector(model, dict(os.environ), log, diagnostics_period=0.5, **node_parameters)
-        try:
-            if not wait_for_log(log, "listening on", node, 120):
-                raise RuntimeError(f"the detector did not start:\n{log.read_text(errors='replace')}")
-            return run_phase(name, frames, rate_hz, count, 1.2)
-        finally:
-            stop_process_group(node)
+    return phase_against("detector", lambda log: start_detector(model, dict(os.environ), log, diagnostics_period=0.5,
+                                                                **node_parameters),
+                         name, frames, rate_hz, count, 1.2)
 
 
 def bench_transport_floor(name: str, frames: list[RawFrame], rate_hz: float, count: int) -> PhaseResult:
     """The same phase against nodes/header_echo.py: what DDS and rclpy alone cost, in the same run."""
-    import subprocess
+    from yolo_nano_ros.detector_process import start_logged
 
+    return phase_against("echo node", lambda log: start_logged(
+        [sys.executable, "-m", "yolo_nano_ros.nodes.header_echo"], dict(os.environ), log), name, frames, rate_hz,
+        count, 0.0)
+
+
+def phase_against(what: str, start: Callable[[Path], subprocess.Popen[bytes]], name: str, frames: list[RawFrame],
+                  rate_hz: float, count: int, diagnostics_wait_s: float) -> PhaseResult:
+    """Start a node process (logging to a temporary file), run one phase against it, stop it."""
     from yolo_nano_ros.detector_process import wait_for_log
     from yolo_nano_ros.process_control import stop_process_group
 
     with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "echo.log"
-        echo = subprocess.Popen([sys.executable, "-m", "yolo_nano_ros.nodes.header_echo"], env=dict(os.environ),
-                                stdout=log.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        log = Path(tmp) / "node.log"
+        proc = start(log)
         try:
-            if not wait_for_log(log, "listening on", echo, 60):
-                raise RuntimeError(f"the echo node did not start:\n{log.read_text(errors='replace')}")
-            return run_phase(name, frames, rate_hz, count, 0.0)
+            if not wait_for_log(log, "listening on", proc, 120):
+                raise RuntimeError(f"the {what} did not start:\n{log.read_text(errors='replace')}")
+            return run_phase(name, frames, rate_hz, count, diagnostics_wait_s)
         finally:
-            stop_process_group(echo)
+            stop_process_group(proc)
 
 
 def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light_rate: float,
