@@ -1,5 +1,5 @@
-"""Serialized images decoded in place and restamped in place, checked against rclpy's own serializer,
-and the node's executor choice."""
+"""Serialized images decoded and restamped in place, serialized detections, checked against rclpy's own
+serializer; and the node's executor choice."""
 
 from __future__ import annotations
 
@@ -102,3 +102,24 @@ def test_executor_choice_and_fallback(monkeypatch):
             executors.make_executor("multi", context)
     finally:
         rclpy.shutdown(context=context)
+
+
+def test_serialized_detections_equal_rclpys_typed_message():
+    from rclpy.serialization import deserialize_message
+    from std_msgs.msg import Header
+    from vision_msgs.msg import Detection2DArray
+
+    from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
+    from yolo_nano_ros.nodes.messages import detections_to_msg
+    from yolo_nano_ros.runtime.postprocess import Detections
+
+    dets = Detections(np.array([[10, 20, 110, 220], [0, 0, 5, 5]], np.float32), np.array([0.9, 0.3], np.float32),
+                      np.array([14, 0]))
+    names = tuple(f"class{i}" for i in range(20))
+    header = Header(frame_id="cam_optical")
+    header.stamp.sec, header.stamp.nanosec = 42, 99
+    typed = detections_to_msg(header, dets, names, "name")
+    raw = DetectionArraySerializer().serialize(header, dets.boxes, [names[c] for c in dets.class_ids], dets.scores)
+    assert deserialize_message(raw, Detection2DArray) == typed
+    assert deserialize_message(DetectionArraySerializer().serialize(header, dets.boxes[:0], [], []),
+                               Detection2DArray).detections == []

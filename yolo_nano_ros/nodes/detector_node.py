@@ -26,6 +26,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
+from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
 from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder
@@ -42,7 +43,7 @@ from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
-from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
 
 try:  # Iron and newer
     from rclpy.event_handler import SubscriptionEventCallbacks
@@ -130,6 +131,7 @@ class DetectorNode(LifecycleNode):
         self.state_message = "unconfigured"
         self.subscription = None
         self.decoder: SerializedImageDecoder | None = None
+        self.detections_serializer: DetectionArraySerializer | None = None
         self.pub_detections = self.pub_labels = self.pub_debug = None
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
@@ -208,6 +210,11 @@ class DetectorNode(LifecycleNode):
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
                                f"input {detector.info.input_size}, {len(detector.class_names)} classes")
         self.pub_detections = self.create_publisher(Detection2DArray, "detections", 10)
+        try:
+            self.detections_serializer = DetectionArraySerializer()
+        except Exception as exc:  # vision_msgs' .msg files not found: rclpy's typed messages still work
+            self.detections_serializer = None
+            self.get_logger().warning(f"publishing rclpy Detection2DArray messages (slower): {exc}")
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                              reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
@@ -314,7 +321,7 @@ class DetectorNode(LifecycleNode):
                 return
         else:
             msg = frame.msg
-        header = header_msg(msg.header)
+        header = msg.header  # rclpy's, or the decoded message's: converted only where rclpy needs its own
         try:
             image, order = image_message_to_array(msg)
         except ImageConversionError as exc:
@@ -324,12 +331,11 @@ class DetectorNode(LifecycleNode):
         t1 = time.perf_counter()
         result = detector.detect(image, order)
         t2 = time.perf_counter()
-        self.pub_detections.publish(detections_to_msg(header, result.detections, detector.class_names,
-                                                      self.p("class_id_format")))
+        self.pub_detections.publish(self._detections_out(header, result.detections, detector.class_names))
         if self.pub_debug is not None and self.pub_debug.get_subscription_count() > 0:  # draw only when watched
             rgb = array_to_rgb8(image, order)
             self.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
-                                                 header))
+                                                 header_msg(header)))
             self.debug_images_drawn += 1
         t3 = time.perf_counter()
         self.output_rate.tick()
@@ -341,6 +347,14 @@ class DetectorNode(LifecycleNode):
         if stamp_ns > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
             self.latency["transport"].add((frame.arrival_clock_ns - stamp_ns) * 1e-6)
             self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp_ns) * 1e-6)
+
+    def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...]) -> Any:
+        """Serialized bytes when rosbags knows vision_msgs here, else rclpy's typed message."""
+        if self.detections_serializer is None:
+            return detections_to_msg(header_msg(header), dets, class_names, self.p("class_id_format"))
+        by_name = self.p("class_id_format") == "name"
+        ids = [class_names[c] if by_name else str(c) for c in dets.class_ids.tolist()]
+        return self.detections_serializer.serialize(header, dets.boxes, ids, dets.scores.tolist())
 
     # ------------------------------------------------------------------ diagnostics
     def _publish_diagnostics(self) -> None:
