@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from yolo_nano_ros.process_control import stop_process_group
 
 
@@ -37,3 +39,23 @@ def test_an_already_finished_child_is_fine():
     proc = start("print('up', flush=True)")
     proc.wait(5)
     assert stop_process_group(proc) == 0
+
+
+def test_running_node_waits_for_ready_and_stops_on_leaving(tmp_path):
+    from yolo_nano_ros.detector_process import READY_TEXT, running_node, start_logged
+
+    code = f"import time; print('{READY_TEXT} image', flush=True); time.sleep(60)"
+    with running_node(lambda log: start_logged([sys.executable, "-c", code], {}, log), tmp_path / "ok.log") as proc:
+        assert proc.poll() is None
+    assert proc.poll() is not None, "the node process must be stopped when the block ends"
+
+
+def test_running_node_that_never_becomes_ready_is_a_clear_error(tmp_path):
+    from yolo_nano_ros.detector_process import NodeStartError, running_node, start_logged
+
+    code = "print('cannot load model x.onnx', flush=True)"
+    never_ready = running_node(lambda log: start_logged([sys.executable, "-c", code], {}, log), tmp_path / "bad.log",
+                               "echo node", timeout=10)
+    with pytest.raises(NodeStartError, match=r"the echo node did not start \(.*bad\.log\):\ncannot load model"), \
+            never_ready:
+        pass

@@ -31,8 +31,7 @@ def build_bag(samples: Path, bag: Path) -> None:
 
 def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
     from yolo_nano_ros.dds_environment import local_dds_environment
-    from yolo_nano_ros.detector_process import start_detector, wait_for_log
-    from yolo_nano_ros.process_control import stop_process_group
+    from yolo_nano_ros.detector_process import NodeStartError, running_node, start_detector
 
     out.mkdir(parents=True, exist_ok=True)
     bag = out / "demo_bag"
@@ -41,16 +40,14 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
     env = local_dds_environment(random.randint(110, 200))  # private domain (Fast DDS allows up to 232)
     os.environ.update(env)  # before rclpy initialises DDS in this process
     log = out / "detector_node.log"
-    node = start_detector(model, dict(os.environ), log, conf_threshold=conf)
     try:
-        if not wait_for_log(log, "listening on", node, 120):
-            print(f"[demo] the detector did not start; its log ({log}):\n{log.read_text(errors='replace')}")
-            return 1
-        backend_line = next((line for line in log.read_text().splitlines() if "backend" in line), "")
-        print("[demo] detector:", backend_line.split("]: ", 1)[-1])
-        return replay_and_report(bag, out, rate, passes)
-    finally:
-        stop_process_group(node)
+        with running_node(lambda path: start_detector(model, dict(os.environ), path, conf_threshold=conf), log):
+            backend_line = next((line for line in log.read_text().splitlines() if "backend" in line), "")
+            print("[demo] detector:", backend_line.split("]: ", 1)[-1])
+            return replay_and_report(bag, out, rate, passes)
+    except NodeStartError as exc:
+        print(f"[demo] {exc}")
+        return 1
 
 
 def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:

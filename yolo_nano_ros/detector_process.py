@@ -5,7 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+READY_TEXT = "listening on"  # what the detector (and the echo node) log once subscribed
+
+
+class NodeStartError(RuntimeError):
+    """A node process that exited or never became ready; the message ends with its log."""
 
 
 def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: object) -> subprocess.Popen[bytes]:
@@ -34,3 +42,18 @@ def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes], timeout: f
             return True
         time.sleep(0.1)
     return False
+
+
+@contextmanager
+def running_node(start: Callable[[Path], subprocess.Popen[bytes]], log: Path, what: str = "detector",
+                 timeout: float = 120.0) -> Iterator[subprocess.Popen[bytes]]:
+    """A node process started with `start(log)`, ready (READY_TEXT in its log), stopped on leaving."""
+    from yolo_nano_ros.process_control import stop_process_group
+
+    proc = start(log)
+    try:
+        if not wait_for_log(log, READY_TEXT, proc, timeout):
+            raise NodeStartError(f"the {what} did not start ({log}):\n{log.read_text(errors='replace')[-2000:]}")
+        yield proc
+    finally:
+        stop_process_group(proc)

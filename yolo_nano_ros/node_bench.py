@@ -154,18 +154,10 @@ def bench_transport_floor(name: str, frames: list[RawFrame], rate_hz: float, cou
 def phase_against(what: str, start: Callable[[Path], subprocess.Popen[bytes]], name: str, frames: list[RawFrame],
                   rate_hz: float, count: int, diagnostics_wait_s: float) -> PhaseResult:
     """Start a node process (logging to a temporary file), run one phase against it, stop it."""
-    from yolo_nano_ros.detector_process import wait_for_log
-    from yolo_nano_ros.process_control import stop_process_group
+    from yolo_nano_ros.detector_process import running_node
 
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "node.log"
-        proc = start(log)
-        try:
-            if not wait_for_log(log, "listening on", proc, 120):
-                raise RuntimeError(f"the {what} did not start:\n{log.read_text(errors='replace')}")
-            return run_phase(name, frames, rate_hz, count, diagnostics_wait_s)
-        finally:
-            stop_process_group(proc)
+    with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "node.log", what):
+        return run_phase(name, frames, rate_hz, count, diagnostics_wait_s)
 
 
 def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light_rate: float,

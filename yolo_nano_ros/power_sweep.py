@@ -14,6 +14,7 @@ import csv
 import os
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -145,10 +146,9 @@ def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
 def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     from yolo_nano_ros.bag.bag_frames import iter_raw_frames
     from yolo_nano_ros.dds_environment import local_dds_environment
-    from yolo_nano_ros.detector_process import start_detector, wait_for_log
+    from yolo_nano_ros.detector_process import running_node, start_detector
     from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, resolve_mode
     from yolo_nano_ros.jetson.sources import open_source
-    from yolo_nano_ros.process_control import stop_process_group
 
     control = PowerModeControl(args.timeout)
     modes, _ = control.modes()
@@ -167,12 +167,12 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     recorder = PowerRecorder(source, args.interval / 1000)
     rows: list[SweepRow] = []
     compressed = frames[0].msgtype.endswith("CompressedImage")
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "detector.log"
-        node = start_detector(args.model, dict(os.environ), log, backend=args.backend, compressed=compressed)
-        try:
-            if not wait_for_log(log, "listening on", node, 120):
-                raise RuntimeError(f"the detector did not start:\n{log.read_text(errors='replace')[-2000:]}")
+
+    def start(log: Path) -> subprocess.Popen[bytes]:
+        return start_detector(args.model, dict(os.environ), log, backend=args.backend, compressed=compressed)
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "detector.log"):
             for label, target in targets:
                 if isinstance(target, PowerModeError):
                     rows.append(SweepRow(label, None, nominal_watts(label), f"skipped: {target}"))
@@ -199,16 +199,15 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
                 rows.append(row)
                 print(f"[{target.name}] {row.fps:.1f} FPS, "
                       f"{'n/a' if row.power_w is None else f'{row.power_w:.2f} W'}", flush=True)
-        finally:
-            stop_process_group(node)
-            recorder.close()
-            source.close()
-            try:
-                if control.current().id != original.id:
-                    control.set_mode(original.id, allow_reboot=False)
-                print(f"restored power mode {original.name} ({original.id})", flush=True)
-            except PowerModeError as exc:
-                print(f"could not restore power mode {original.name} ({original.id}): {exc}", file=sys.stderr)
+    finally:
+        recorder.close()
+        source.close()
+        try:
+            if control.current().id != original.id:
+                control.set_mode(original.id, allow_reboot=False)
+            print(f"restored power mode {original.name} ({original.id})", flush=True)
+        except PowerModeError as exc:
+            print(f"could not restore power mode {original.name} ({original.id}): {exc}", file=sys.stderr)
     return rows
 
 

@@ -24,6 +24,7 @@ from yolo_nano_ros.bag.detection_arrays import (
     DetectionArrays,
     class_indices,
     detection_array_msg,
+    hypothesis_class_ids,
     read_detection_array,
     stamp_ns,
 )
@@ -217,7 +218,7 @@ def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str,
             sec, nanosec = divmod(frame.stamp_ns, 10**9)
             header = header_type(stamp=time_type(sec=sec, nanosec=nanosec), frame_id=frame.frame_id)
             d = frame.detections
-            msg = detection_array_msg(t, header, d.boxes, [run.class_names[i] for i in d.class_ids.tolist()],
+            msg = detection_array_msg(t, header, d.boxes, hypothesis_class_ids(d.class_ids, run.class_names),
                                       d.scores.tolist())
             writer.write(conn_det, log_time, store.serialize_cdr(msg, GT_TYPE))
     return out

@@ -55,6 +55,11 @@ def class_indices(ids: Sequence[str], class_names: Sequence[str]) -> np.ndarray:
     return np.asarray(out, np.int64)
 
 
+def hypothesis_class_ids(class_ids: np.ndarray, class_names: Sequence[str], by_name: bool = True) -> list[str]:
+    """Model class indices -> hypothesis.class_id: the class name, or the index as text (class_indices' inverse)."""
+    return [class_names[c] if by_name else str(c) for c in np.asarray(class_ids).tolist()]
+
+
 def detection_array_msg(types: Any, header: Any, boxes: np.ndarray, class_ids: Sequence[str],
                         scores: Sequence[float], ids: Sequence[str] | None = None) -> Any:
     """A rosbags vision_msgs/Detection2DArray (vision_msgs 4.x layout) from xyxy boxes."""

@@ -124,12 +124,13 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from yolo_nano_ros.data.annotations import DatasetError
+    from yolo_nano_ros.detector_process import NodeStartError
     from yolo_nano_ros.runtime.model_info import ModelLoadError
 
     args = parse_args(argv)
     try:
         return run(args)
-    except (BagError, DatasetError, ModelLoadError, FileNotFoundError) as exc:
+    except (BagError, DatasetError, ModelLoadError, NodeStartError, FileNotFoundError) as exc:
         print(f"yolo-nano-eval: {exc}", file=sys.stderr)
         return 2
 

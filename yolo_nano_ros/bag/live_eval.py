@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,8 @@ def recorded_rate_hz(frames: list[RawFrame]) -> float:
 def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, ...], rate_hz: float | None = None,
              backend: str = "auto", conf: float = 0.001, settle_s: float = 5.0) -> BagRun:
     from yolo_nano_ros.dds_environment import local_dds_environment
-    from yolo_nano_ros.detector_process import start_detector, wait_for_log
+    from yolo_nano_ros.detector_process import running_node, start_detector
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
-    from yolo_nano_ros.process_control import stop_process_group
 
     frames = list(iter_raw_frames(bag, image_topic))
     if not frames:
@@ -50,24 +50,19 @@ def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, .
     compressed = frames[0].msgtype.endswith("CompressedImage")
     rate = rate_hz or recorded_rate_hz(frames)
     os.environ.update(local_dds_environment(random.randint(110, 200)))  # before rclpy starts DDS here
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "detector.log"
-        node = start_detector(model, dict(os.environ), log, backend=backend, conf_threshold=conf,
-                              max_detections=100, compressed=compressed, class_id_format="name",
-                              diagnostics_period=0.5)
+    def start(log: Path) -> subprocess.Popen[bytes]:
+        return start_detector(model, dict(os.environ), log, backend=backend, conf_threshold=conf, max_detections=100,
+                              compressed=compressed, class_id_format="name", diagnostics_period=0.5)
+
+    with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "detector.log", "detector node"):
+        replay = LiveReplay(compressed=compressed)
         try:
-            if not wait_for_log(log, "listening on", node, 120):
-                raise BagError(f"the detector node did not start:\n{log.read_text(errors='replace')[-2000:]}")
-            replay = LiveReplay(compressed=compressed)
-            try:
-                if not replay.wait_for_detector():
-                    raise BagError("the detector node never subscribed to the image topic")
-                playable = [f for f in frames if original[f.index] is not None]
-                result = replay.play(playable, rate, passes=1, settle_s=settle_s)
-            finally:
-                replay.close()
+            if not replay.wait_for_detector():
+                raise BagError("the detector node never subscribed to the image topic")
+            playable = [f for f in frames if original[f.index] is not None]
+            result = replay.play(playable, rate, passes=1, settle_s=settle_s)
         finally:
-            stop_process_group(node)
+            replay.close()
     answers = {index: (arrival, msg) for index, arrival, msg in result.received}
     sent_at = {index: t for index, t in result.sent.values()}
     run = BagRun("live", [], class_names)

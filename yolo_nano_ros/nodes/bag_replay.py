@@ -18,6 +18,7 @@ from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
+from yolo_nano_ros.bag.detection_arrays import stamp_ns
 from yolo_nano_ros.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
 
@@ -33,7 +34,7 @@ class ReplayResult:
     def latencies_ms(self) -> list[float]:
         out = []
         for _, arrival, msg in self.received:
-            stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+            stamp = stamp_ns(msg.header)
             out.append((arrival - self.sent[stamp][1]) * 1e3)
         return out
 
@@ -66,7 +67,7 @@ class LiveReplay:
             self.executor.spin_once(timeout_sec=0.02)
 
     def _frame_of(self, msg: Image | Detection2DArray) -> int | None:
-        sent = self.result.sent.get(msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec)
+        sent = self.result.sent.get(stamp_ns(msg.header))
         return sent[0] if sent else None
 
     def _on_detections(self, msg: Detection2DArray) -> None:

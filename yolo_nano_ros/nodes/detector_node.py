@@ -26,7 +26,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
-from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
+from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
 from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder
@@ -51,6 +51,8 @@ except ImportError:  # Humble
     from rclpy.qos_event import SubscriptionEventCallbacks  # type: ignore[no-redef]
 
 NODE_NAME = "yolo_nano_detector"
+ERROR_LOG_PERIOD_S = 5.0
+RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,6 @@ class ReceivedFrame:
     msg: Image | CompressedImage | bytes  # bytes: serialized, from a raw subscription
     arrival_perf_s: float
     arrival_clock_ns: int
-
-
-ERROR_LOG_PERIOD_S = 5.0
-RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
 
 
 def default_model_path() -> str:
@@ -326,7 +324,7 @@ class DetectorNode(LifecycleNode):
             image, order = image_message_to_array(msg)
         except ImageConversionError as exc:
             reason = str(exc).split(":")[0].split(" (")[0]  # e.g. "truncated image", "unsupported encoding '32FC1'"
-            self._error("image", f"frame skipped ({msg.header.frame_id or 'no frame_id'}): {exc}", reason)
+            self._error("image", f"frame skipped ({header.frame_id or 'no frame_id'}): {exc}", reason)
             return
         t1 = time.perf_counter()
         result = detector.detect(image, order)
@@ -343,17 +341,16 @@ class DetectorNode(LifecycleNode):
                            ("infer", result.times.infer_ms), ("post", result.times.post_ms),
                            ("publish", (t3 - t2) * 1e3)):
             self.latency[key].add(value)
-        stamp_ns = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
-        if stamp_ns > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
-            self.latency["transport"].add((frame.arrival_clock_ns - stamp_ns) * 1e-6)
-            self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp_ns) * 1e-6)
+        stamp = stamp_ns(header)
+        if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
+            self.latency["transport"].add((frame.arrival_clock_ns - stamp) * 1e-6)
+            self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp) * 1e-6)
 
     def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...]) -> Any:
         """Serialized bytes when rosbags knows vision_msgs here, else rclpy's typed message."""
         if self.detections_serializer is None:
             return detections_to_msg(header_msg(header), dets, class_names, self.p("class_id_format"))
-        by_name = self.p("class_id_format") == "name"
-        ids = [class_names[c] if by_name else str(c) for c in dets.class_ids.tolist()]
+        ids = hypothesis_class_ids(dets.class_ids, class_names, self.p("class_id_format") == "name")
         return self.detections_serializer.serialize(header, dets.boxes, ids, dets.scores.tolist())
 
     # ------------------------------------------------------------------ diagnostics

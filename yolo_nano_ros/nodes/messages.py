@@ -11,6 +11,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, LabelInfo, ObjectHypothesisWithPose, VisionClass
 
+from yolo_nano_ros.bag.detection_arrays import hypothesis_class_ids
 from yolo_nano_ros.runtime.postprocess import Detections
 
 
@@ -28,7 +29,8 @@ def detections_to_msg(header: Header, dets: Detections, class_names: tuple[str, 
     """vision_msgs 4.x: bbox centre/size in input-image pixels, hypothesis class_id as name or index."""
     out = Detection2DArray()
     out.header = header
-    for box, score, cls in zip(dets.boxes.tolist(), dets.scores.tolist(), dets.class_ids.tolist(), strict=True):
+    ids = hypothesis_class_ids(dets.class_ids, class_names, class_id_format == "name")
+    for box, score, class_id in zip(dets.boxes.tolist(), dets.scores.tolist(), ids, strict=True):
         d = Detection2D()
         d.header = header
         d.bbox.center.position.x = (box[0] + box[2]) / 2
@@ -36,7 +38,7 @@ def detections_to_msg(header: Header, dets: Detections, class_names: tuple[str, 
         d.bbox.size_x = box[2] - box[0]
         d.bbox.size_y = box[3] - box[1]
         hyp = ObjectHypothesisWithPose()
-        hyp.hypothesis.class_id = class_names[cls] if class_id_format == "name" else str(cls)
+        hyp.hypothesis.class_id = class_id
         hyp.hypothesis.score = score
         d.results.append(hyp)
         out.detections.append(d)
