@@ -15,7 +15,13 @@ from torch import nn
 
 from yolo_nano_ros.model.checkpoint import load_model
 from yolo_nano_ros.model.yolo_nano import YoloNano
-from yolo_nano_ros.runtime.model_info import METADATA_KEY
+from yolo_nano_ros.runtime.model_info import (
+    FLOAT_INPUT_FORMAT,
+    INPUT_FORMAT_KEY,
+    METADATA_KEY,
+    UINT8_INPUT_FORMAT,
+    add_metadata_props,
+)
 
 OUTPUT_NAMES = ["head_s8", "head_s16", "head_s32"]
 
@@ -53,12 +59,9 @@ def export_model(model: YoloNano, out: Path, opset: int = 17, dynamic_batch: boo
                       output_names=OUTPUT_NAMES, dynamic_axes=dynamic_axes, dynamo=False, do_constant_folding=True)
     model.train(was_training)
     proto = onnx.load(str(out))
-    meta = {METADATA_KEY: json.dumps(cfg.to_dict()),
-            "input_format": "uint8_nhwc_rgb" if uint8_input else "float32_nchw_rgb_0_1",
-            "producer": "yolo_nano_ros"}
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
+    add_metadata_props(proto, {METADATA_KEY: json.dumps(cfg.to_dict()),
+                               INPUT_FORMAT_KEY: UINT8_INPUT_FORMAT if uint8_input else FLOAT_INPUT_FORMAT,
+                               "producer": "yolo_nano_ros"})
     onnx.checker.check_model(proto)
     onnx.save(proto, str(out))
     return out

@@ -8,7 +8,6 @@ where TensorRT has one (>= 10). Every engine gets a JSON sidecar (engine_cache.E
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import numpy as np
 from yolo_nano_ros.runtime.backends.tensorrt_backend import import_tensorrt_stack, platform_from
 from yolo_nano_ros.runtime.calibration import calibration_batches
 from yolo_nano_ros.runtime.engine_cache import EngineSidecar, Precision, file_sha256
-from yolo_nano_ros.runtime.model_info import METADATA_KEY, ModelLoadError
+from yolo_nano_ros.runtime.model_info import ModelLoadError, is_uint8_input, metadata_props, model_config
 
 
 @dataclass(frozen=True)
@@ -95,11 +94,10 @@ def read_onnx_config(onnx_path: Path) -> tuple[dict, tuple[int, ...], bool]:
     import onnx
 
     proto = onnx.load(str(onnx_path), load_external_data=False)
-    meta = {p.key: p.value for p in proto.metadata_props}
-    if METADATA_KEY not in meta:
-        raise ModelLoadError(f"{onnx_path} lacks '{METADATA_KEY}' metadata: export it with `yolo-nano export`")
+    meta = metadata_props(proto)
+    config = model_config(onnx_path, meta)
     dims = tuple(d.dim_value if d.dim_value > 0 else -1 for d in proto.graph.input[0].type.tensor_type.shape.dim)
-    return json.loads(meta[METADATA_KEY]), dims, meta.get("input_format") == "uint8_nhwc_rgb"
+    return config, dims, is_uint8_input(meta)
 
 
 def build_engine(s: BuildSettings) -> Path:

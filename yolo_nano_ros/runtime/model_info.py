@@ -16,6 +16,9 @@ from yolo_nano_ros.runtime.postprocess import HeadSpec
 
 METADATA_KEY = "yolo_nano_config"
 QUANTIZATION_KEY = "quantization"  # present (a description) in INT8 files from `yolo-nano quantize`
+INPUT_FORMAT_KEY = "input_format"
+UINT8_INPUT_FORMAT = "uint8_nhwc_rgb"  # NHWC uint8 RGB in, normalisation inside the graph
+FLOAT_INPUT_FORMAT = "float32_nchw_rgb_0_1"
 
 
 class ModelLoadError(RuntimeError):
@@ -37,10 +40,29 @@ class ModelInfo:
                    uint8_input)
 
 
-def read_onnx_metadata(path: Path, metadata: dict[str, str]) -> ModelInfo:
+def model_config(path: Path, metadata: dict[str, str]) -> dict[str, Any]:
+    """The exported YoloNanoConfig, or a ModelLoadError saying how to get a file that has it."""
     if METADATA_KEY not in metadata:
         raise ModelLoadError(
-            f"{path} has no '{METADATA_KEY}' metadata: export it with `yolo-nano export` so class names, "
+            f"{path} lacks '{METADATA_KEY}' metadata: export it with `yolo-nano export` so class names, "
             "anchors and input size travel with the weights")
-    config = json.loads(metadata[METADATA_KEY])
-    return ModelInfo.from_config_dict(config, uint8_input=metadata.get("input_format") == "uint8_nhwc_rgb")
+    return json.loads(metadata[METADATA_KEY])
+
+
+def is_uint8_input(metadata: dict[str, str]) -> bool:
+    return metadata.get(INPUT_FORMAT_KEY) == UINT8_INPUT_FORMAT
+
+
+def read_onnx_metadata(path: Path, metadata: dict[str, str]) -> ModelInfo:
+    return ModelInfo.from_config_dict(model_config(path, metadata), uint8_input=is_uint8_input(metadata))
+
+
+def metadata_props(proto: Any) -> dict[str, str]:
+    """An onnx.ModelProto's metadata_props as a dict."""
+    return {p.key: p.value for p in proto.metadata_props}
+
+
+def add_metadata_props(proto: Any, metadata: dict[str, str]) -> None:
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value

@@ -9,7 +9,6 @@ ONNX Runtime runs NNCF's layout slower than FP32. Check accuracy with `yolo-nano
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,7 +19,14 @@ from typing import Literal
 import numpy as np
 
 from yolo_nano_ros.runtime.calibration import calibration_batches
-from yolo_nano_ros.runtime.model_info import METADATA_KEY, QUANTIZATION_KEY, ModelLoadError
+from yolo_nano_ros.runtime.model_info import (
+    QUANTIZATION_KEY,
+    ModelLoadError,
+    add_metadata_props,
+    is_uint8_input,
+    metadata_props,
+    model_config,
+)
 
 Method = Literal["onnxruntime", "nncf"]
 METHODS: tuple[Method, ...] = ("onnxruntime", "nncf")
@@ -42,8 +48,7 @@ def default_output(model: Path, method: Method) -> Path:
 def read_metadata(path: Path) -> dict[str, str]:
     import onnx
 
-    proto = onnx.load(str(path), load_external_data=False)
-    return {p.key: p.value for p in proto.metadata_props}
+    return metadata_props(onnx.load(str(path), load_external_data=False))
 
 
 def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> Path:
@@ -52,13 +57,12 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
     if not s.model.is_file():
         raise ModelLoadError(f"model not found: {s.model}")
     meta = read_metadata(s.model)
-    if METADATA_KEY not in meta:
-        raise ModelLoadError(f"{s.model} lacks '{METADATA_KEY}' metadata: export it with `yolo-nano export`")
+    config = model_config(s.model, meta)
     if QUANTIZATION_KEY in meta:
         raise ModelLoadError(f"{s.model} is already quantized ({meta[QUANTIZATION_KEY]})")
-    if meta.get("input_format") == "uint8_nhwc_rgb":
+    if is_uint8_input(meta):
         raise ModelLoadError("quantize the float-input export (the CPU backends normalise on the CPU anyway)")
-    size = int(json.loads(meta[METADATA_KEY])["input_size"])
+    size = int(config["input_size"])
     batches = list(calibration_batches(s.calib_images, size, False, s.calib_limit))
     if not batches:
         raise ModelLoadError(f"no readable calibration images under {s.calib_images}")
@@ -113,7 +117,5 @@ def write_metadata(path: Path, meta: dict[str, str]) -> None:
 
     proto = onnx.load(str(path))
     del proto.metadata_props[:]
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
+    add_metadata_props(proto, meta)
     onnx.save(proto, str(path))

@@ -17,6 +17,7 @@ import numpy as np
 
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.model_info import (
+    INPUT_FORMAT_KEY,
     METADATA_KEY,
     QUANTIZATION_KEY,
     ModelInfo,
@@ -25,7 +26,7 @@ from yolo_nano_ros.runtime.model_info import (
 )
 
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
-METADATA_KEYS = (METADATA_KEY, "input_format", "producer", QUANTIZATION_KEY)
+METADATA_KEYS = (METADATA_KEY, INPUT_FORMAT_KEY, "producer", QUANTIZATION_KEY)
 
 
 def resolve_precision(requested: str, capabilities: list[str]) -> tuple[str, str]:
