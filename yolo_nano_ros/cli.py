@@ -310,15 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
     p.set_defaults(func=cmd_detect)
 
-    bench = sub.add_parser("bench", help="benchmarks: arch, speed, stages, detector").add_subparsers(
-        dest="bench_command", required=True)
+    bench = (sub.add_parser("bench", help="benchmarks: arch, speed, layers, accuracy, stages, detector, all")
+             .add_subparsers(dest="bench_command", required=True))
     p = bench.add_parser("arch", help="params, sizes, MACs and ops of YOLO Nano and its peers vs published figures")
     p.add_argument("--json", action="store_true", help="a JSON list of objects")
     p.add_argument("--networks", nargs="+", default=None, help="zoo names (default: all)")
     p.set_defaults(func=cmd_bench_arch)
 
     p = bench.add_parser("speed", help="networks x backends x precisions, batch 1, interleaved, ratios")
-    p.add_argument("--networks", nargs="+", default=None, help="zoo names (default: all six)")
+    p.add_argument("--networks", nargs="+", default=None, help="zoo names (default: all in the zoo's bench list)")
     p.add_argument("--cases", nargs="+", default=None, metavar="BACKEND:PRECISION",
                    help="e.g. onnxruntime:fp32 openvino:bf16 (default: every case this machine runs)")
     p.add_argument("--rounds", type=int, default=20, help="interleaved rounds (default 20)")
@@ -369,7 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=200)
     p.set_defaults(func=cmd_bench)
 
-    p = bench.add_parser("all", help="arch + speed + stages + node benchmarks, written to a Markdown report")
+    p = bench.add_parser("all", help="arch, speed, layers, accuracy, stages and node benchmarks, written to a "
+                                     "Markdown report")
     p.add_argument("--out", default="docs/benchmarks.md")
     p.add_argument("--quick", action="store_true", help="fewer runs (a smoke run, not for publishing)")
     p.set_defaults(func=cmd_bench_all)
