@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yolo_nano_ros.runtime.quantize import QuantizeSettings, quantize_model
+from yolo_nano_ros.runtime.quantize import QuantizeSettings, default_output, quantize_model
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ def available(backend: str, precision: str, method: str | None) -> str | None:
         if why:
             return why
         if precision == "bf16":
-            import openvino as ov
+            from yolo_nano_ros.runtime.backends.openvino_backend import has_native_bf16
 
-            if "BF16" not in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+            if not has_native_bf16():
                 return "no native bf16 on this CPU"
     if method == "nncf":
         try:
@@ -74,7 +74,7 @@ def bench_accuracy(s: AccuracySettings, log: Callable[[str], None] = print) -> d
         model = s.model
         if method:
             if method not in quantized:
-                out = s.work_dir / f"{s.model.stem}.int8-{method}.onnx"
+                out = s.work_dir / default_output(s.model, method).name  # type: ignore[arg-type]
                 quantized[method] = quantize_model(QuantizeSettings(s.model, out, s.calib_images, method), log)  # type: ignore[arg-type]
             model = quantized[method]
         detector = Detector.from_path(model, backend, settings=EVAL_SETTINGS, precision=precision)

@@ -49,18 +49,20 @@ def available_cases() -> tuple[list[tuple[str, str]], dict[str, str]]:
     skipped: dict[str, str] = {"tensorrt": "not in this benchmark: TensorRT engines are timed by "
                                            "`make gpu-check` / trtexec on the target"}
     cases = [("onnxruntime", "fp32"), ("onnxruntime", "int8")]
-    try:
-        import openvino as ov
+    from yolo_nano_ros.runtime.backend_select import openvino_unavailable_reason
 
-        caps = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    why_not = openvino_unavailable_reason()
+    if why_not is None:
+        from yolo_nano_ros.runtime.backends.openvino_backend import has_native_bf16
+
         cases += [("openvino", "fp32")]
-        if "BF16" in caps:
+        if has_native_bf16():
             cases.append(("openvino", "bf16"))
         else:
             skipped["openvino bf16"] = "this CPU has no native bf16"
         cases.append(("openvino", "int8"))
-    except ImportError:
-        skipped["openvino"] = "openvino not installed"
+    else:
+        skipped["openvino"] = why_not
     try:
         import torch
 

@@ -48,6 +48,13 @@ def resolve_precision(requested: str, capabilities: list[str]) -> tuple[str, str
     return "f32", f"{requested} requested: this CPU has no native bf16/f16, running fp32"
 
 
+def has_native_bf16(device: str = "CPU") -> bool:
+    """Whether the device computes bf16 natively (AVX512-BF16 / AMX on x86): what `precision: bf16` needs."""
+    import openvino as ov
+
+    return "BF16" in ov.Core().get_property(device, "OPTIMIZATION_CAPABILITIES")
+
+
 def _is_arm() -> bool:
     import platform
 
