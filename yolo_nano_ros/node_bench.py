@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
@@ -58,12 +57,10 @@ def rgb8_frames(images: list[Path], width: int, height: int) -> list[RawFrame]:
     from rclpy.serialization import serialize_message
     from sensor_msgs.msg import Image
 
+    from yolo_nano_ros.runtime.stage_bench import load_frames
+
     frames = []
-    for index, path in enumerate(images):
-        bgr = cv2.imread(str(path))
-        if bgr is None:
-            raise ValueError(f"{path}: not a readable image")
-        rgb = cv2.cvtColor(cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+    for index, rgb in enumerate(load_frames(images, width, height)):
         msg = Image(height=height, width=width, encoding="rgb8", step=3 * width, data=rgb.tobytes())
         msg.header.frame_id = "camera"
         frames.append(RawFrame(index, 0, "sensor_msgs/msg/Image", serialize_message(msg)))

@@ -1,4 +1,4 @@
-"""`yolo-nano bench-stages`: the cost of everything around inference, stage by stage, on real frames.
+"""`yolo-nano bench stages`: the cost of everything around inference, stage by stage, on real frames.
 
 The runtime's performance targets are about the CPU work the package adds around the network
 (letterbox, normalisation, decode of all raw candidates, NMS, mapping boxes back) compared with the
@@ -109,7 +109,7 @@ def bench_stages(model: Path, frames: Sequence[np.ndarray], input_size: int = 41
                                    providers=["CPUExecutionProvider"])
     info = read_onnx_metadata(model, session.get_modelmeta().custom_metadata_map)
     if info.uint8_input:
-        raise ValueError("bench-stages measures CPU normalisation; give it a float-input model")
+        raise ValueError("bench stages measures CPU normalisation; give it a float-input model")
     input_name = session.get_inputs()[0].name
     settings = settings or PostprocessSettings()
     decoder = HeadDecoder(info.head)
