@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
+from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter, rate_hz
 
 
 def test_newest_frame_wins_and_replacements_count_as_drops():
@@ -68,3 +68,8 @@ def test_error_throttle_is_per_kind_and_counts_suppressed():
     assert t.admit("unknown_encoding", now=1.5) == 0, "another kind is not silenced by the first"
     assert t.admit("truncated", now=2.0) is None
     assert t.admit("truncated", now=6.0) == 2
+
+
+def test_rate_hz_counts_intervals_not_events():
+    assert rate_hz([10.0, 10.1, 10.2, 10.3, 10.4]) == pytest.approx(10.0)  # 5 frames, 4 intervals, 0.4 s
+    assert rate_hz([]) == rate_hz([3.0]) == rate_hz([3.0, 3.0]) == 0.0  # no span: no rate, no division by zero

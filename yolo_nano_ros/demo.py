@@ -77,8 +77,7 @@ def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
         print(f"{index:5d}  {found or '-'}")
     counts = Counter(d.results[0].hypothesis.class_id for _, _, m in result.received for d in m.detections)
     lat = np.array(result.latencies_ms())
-    arrivals = sorted(a for _, a, _ in result.received)
-    fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    fps = result.output_fps()
     print(f"\nclasses: {', '.join(f'{k} {v}' for k, v in counts.most_common()) or 'none'}")
     print(f"frames sent {len(result.sent)}, answered {len(result.received)}, "
           f"dropped {len(result.sent) - len(result.received)}")

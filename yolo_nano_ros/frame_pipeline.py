@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -45,6 +46,11 @@ class LatestFrameSlot(Generic[T]):
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+
+def rate_hz(times: Sequence[float]) -> float:
+    """Events per second over the span sorted event times cover: N events bound N-1 intervals."""
+    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
 
 
 class RateMeter:

@@ -82,8 +82,7 @@ def run_phase(name: str, frames: list[RawFrame], rate_hz: float, count: int, dia
     finally:
         replay.close()
     latency = np.array(result.latencies_ms())
-    arrivals = sorted(a for _, a, _ in result.received)
-    fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    fps = result.output_fps()
     stages = {k.removesuffix("_ms_p50"): float(v) for k, v in diagnostics.items() if k.endswith("_ms_p50")}
     return PhaseResult(name, rate_hz, len(result.sent), len(result.received), fps,
                        float(np.percentile(latency, 50)) if len(latency) else float("nan"),

@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from yolo_nano_ros.jetson.efficiency import Efficiency, EfficiencyWindow
 from yolo_nano_ros.jetson.sources import StatsSource
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
@@ -71,18 +72,16 @@ class PowerRecorder:
             self.rule = sample.power_total_rule
             self.samples.append((time.time(), sample.power_total_mw))
 
-    def mean_w(self, start: float, end: float) -> tuple[float | None, int]:
-        window = [mw for t, mw in self.samples if start <= t <= end]
-        return (sum(window) / len(window) / 1000.0 if window else None), len(window)
+    def between(self, start: float, end: float) -> list[tuple[float, float]]:
+        return [(t, mw) for t, mw in self.samples if start <= t <= end]
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(2.0)
 
 
-def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, recorder: PowerRecorder
-                 ) -> tuple[float, int, float | None, int]:
-    """(FPS, frames, mean W, power samples) over the window after the warm-up."""
+def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, recorder: PowerRecorder) -> Efficiency:
+    """FPS, mean W and images/s/W over the window after the warm-up (the stats node's arithmetic)."""
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
 
     total = int((warmup_s + seconds) * rate_hz)
@@ -96,10 +95,12 @@ def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, record
     finally:
         replay.close()
     window_start, window_end = start + warmup_s, start + warmup_s + seconds
-    arrivals = sorted(a for _, a, _ in result.received if window_start <= a <= window_end)
-    fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
-    watts, n_power = recorder.mean_w(window_start, window_end)
-    return fps, len(arrivals), watts, n_power
+    window = EfficiencyWindow(seconds)
+    for arrival in sorted(a for _, a, _ in result.received if window_start <= a <= window_end):
+        window.add_frame(arrival)
+    for t, mw in recorder.between(window_start, window_end):
+        window.add_power(t, mw)
+    return window.compute(window_end)
 
 
 def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
@@ -188,13 +189,12 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
                 clocks = control.clocks_pinned()
                 row.jetson_clocks = {True: "on", False: "off", None: "unknown"}[clocks]
                 print(f"[{target.name}] warm-up {args.warmup:g} s, measuring {args.seconds:g} s ...", flush=True)
-                row.fps, row.frames, row.power_w, row.power_samples = measure_mode(
-                    frames, args.rate, args.warmup, args.seconds, recorder)
+                eff = measure_mode(frames, args.rate, args.warmup, args.seconds, recorder)
+                row.fps, row.frames, row.power_samples = eff.fps, eff.frames, eff.power_samples
+                row.power_w = eff.power_w
+                row.images_per_s_per_w, row.mj_per_frame = eff.images_per_s_per_w, eff.mj_per_frame
                 row.power_rule = recorder.rule
-                if row.power_w and row.fps:
-                    row.images_per_s_per_w = row.fps / row.power_w
-                    row.mj_per_frame = row.power_w * 1000 / row.fps
-                elif row.power_w is None:
+                if row.power_w is None:
                     row.status = "measured (no power reading from the source)"
                 rows.append(row)
                 print(f"[{target.name}] {row.fps:.1f} FPS, "

@@ -79,8 +79,7 @@ def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, .
         run.frames.append(FrameResult(stamp_ns(header), frame.log_time_ns,
                                       arrays_to_detections(read_detection_array(msg), class_names),
                                       {"end_to_end": (arrival - sent_at[frame.index]) * 1e3}, header.frame_id))
-    arrivals = sorted(a for a, _ in answers.values())
-    run.fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+    run.fps = result.output_fps()
     diagnostics = result.detector_diagnostics
     run.extra = {"live": {"rate_hz": rate, "sent": len(result.sent), "answered": len(answers),
                           "dropped": len(result.sent) - len(answers), "output_fps": run.fps,

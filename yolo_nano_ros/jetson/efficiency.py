@@ -11,6 +11,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from yolo_nano_ros.frame_pipeline import rate_hz
+
 
 @dataclass(frozen=True)
 class Efficiency:
@@ -52,8 +54,7 @@ class EfficiencyWindow:
             self._trim(now)
             frames = list(self._frames)
             power = [mw for _, mw in self._power]
-        # Rate over the span the frames cover: N frames bound N-1 intervals.
-        fps = (len(frames) - 1) / (frames[-1] - frames[0]) if len(frames) > 1 and frames[-1] > frames[0] else 0.0
+        fps = rate_hz(frames)
         watts = sum(power) / len(power) / 1000.0 if power else None
         per_watt = fps / watts if watts and fps > 0 else None
         mj = watts * 1000.0 / fps if watts and fps > 0 else None

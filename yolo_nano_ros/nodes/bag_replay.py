@@ -19,6 +19,7 @@ from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
 from yolo_nano_ros.bag.detection_arrays import stamp_ns
+from yolo_nano_ros.frame_pipeline import rate_hz
 from yolo_nano_ros.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
 
@@ -30,6 +31,10 @@ class ReplayResult:
     debug_images: dict[int, Image] = field(default_factory=dict)  # frame index -> last annotated image
     detector_diagnostics: dict[str, str] = field(default_factory=dict)  # the detector's latest diagnostic values
     duration_s: float = 0.0
+
+    def output_fps(self) -> float:
+        """The rate answers arrived at, over the span they cover."""
+        return rate_hz(sorted(arrival for _, arrival, _ in self.received))
 
     def latencies_ms(self) -> list[float]:
         out = []
