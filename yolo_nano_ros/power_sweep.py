@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from yolo_nano_ros.jetson.efficiency import Efficiency, EfficiencyWindow
-from yolo_nano_ros.jetson.sources import StatsSource
+from yolo_nano_ros.jetson.sources import SOURCES, StatsSource
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +148,7 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     from yolo_nano_ros.bag.bag_frames import iter_raw_frames
     from yolo_nano_ros.dds_environment import local_dds_environment
     from yolo_nano_ros.detector_process import running_node, start_detector
-    from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, resolve_mode
+    from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, clocks_label, resolve_mode
     from yolo_nano_ros.jetson.sources import open_source
 
     control = PowerModeControl(args.timeout)
@@ -186,8 +186,7 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
                     rows.append(row)
                     print(f"[{target.name}] {row.status}", flush=True)
                     continue
-                clocks = control.clocks_pinned()
-                row.jetson_clocks = {True: "on", False: "off", None: "unknown"}[clocks]
+                row.jetson_clocks = clocks_label(control.clocks_pinned())
                 print(f"[{target.name}] warm-up {args.warmup:g} s, measuring {args.seconds:g} s ...", flush=True)
                 eff = measure_mode(frames, args.rate, args.warmup, args.seconds, recorder)
                 row.fps, row.frames, row.power_samples = eff.fps, eff.frames, eff.power_samples
@@ -233,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                    "the bottleneck (default 100)")
     p.add_argument("--warmup", type=float, default=5.0, help="seconds after each switch before measuring")
     p.add_argument("--seconds", type=float, default=20.0, help="measured seconds per mode (default 20)")
-    p.add_argument("--source", default="auto", choices=["auto", "jtop", "tegrastats", "host"])
+    p.add_argument("--source", default="auto", choices=SOURCES)
     p.add_argument("--interval", type=int, default=250, help="power sampling interval in ms (default 250)")
     p.add_argument("--allow-reboot", action="store_true", help="allow a mode switch that reboots the board")
     p.add_argument("--timeout", type=float, default=10.0, help="timeout of each nvpmodel call")

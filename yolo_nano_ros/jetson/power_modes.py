@@ -187,3 +187,8 @@ class PowerModeControl:
             result = run_tool(["jetson_clocks", "--restore"], self.timeout_s)
         if result.returncode != 0:
             raise _explain_failure(f"jetson_clocks {'on' if on else '--restore'}", result)
+
+
+def clocks_label(pinned: bool | None) -> str:
+    """PowerModeControl.clocks_pinned() as the stats node and the sweep report it."""
+    return {True: "on", False: "off", None: "unknown"}[pinned]

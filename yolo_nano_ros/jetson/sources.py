@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from yolo_nano_ros.jetson.tegrastats import TegraStats, TegrastatsParseError, parse_tegrastats
 
 JTOP_SOCKET = Path("/run/jtop.sock")
+SOURCES = ("auto", "jtop", "tegrastats", "host")  # what open_source takes, in auto's order after "auto"
 
 
 @dataclass
@@ -237,9 +238,9 @@ class HostSource:
 
 def open_source(preference: str = "auto", interval_ms: int = 500, tegrastats: str = "tegrastats"
                 ) -> tuple[StatsSource, str]:
-    """(source, why this one); preference auto, jtop, tegrastats or host."""
-    if preference not in ("auto", "jtop", "tegrastats", "host"):
-        raise ValueError(f"unknown stats source {preference!r}: use auto, jtop, tegrastats or host")
+    """(source, why this one); preference is one of SOURCES."""
+    if preference not in SOURCES:
+        raise ValueError(f"unknown stats source {preference!r}: use {', '.join(SOURCES)}")
     reasons = []
     if preference in ("auto", "jtop"):
         try:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from yolo_nano_ros.jetson.sources import SOURCES
 from yolo_nano_ros.jetson.tegrastats import TegrastatsParseError, parse_tegrastats
 
 
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=10.0)
     p.set_defaults(func=cmd_modes)
     p = sub.add_parser("watch", help="print what the stats source reads")
-    p.add_argument("--source", default="auto", choices=["auto", "jtop", "tegrastats", "host"])
+    p.add_argument("--source", default="auto", choices=SOURCES)
     p.add_argument("--interval", type=int, default=1000, help="ms (default 1000)")
     p.add_argument("--count", type=int, default=0, help="samples to print (default: until Ctrl-C)")
     p.set_defaults(func=cmd_watch)

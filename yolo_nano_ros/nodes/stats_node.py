@@ -24,7 +24,7 @@ from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
-from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError
+from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError, clocks_label
 from yolo_nano_ros.jetson.sources import StatsSample, StatsSource, open_source
 from yolo_nano_ros.nodes.messages import diagnostic_status
 
@@ -185,7 +185,7 @@ class StatsNode(Node):
             "mj_per_frame": eff.mj_per_frame if eff.mj_per_frame is not None else "n/a",
             "power_mode": self.mode.name if self.mode else "unknown",
             "power_mode_id": self.mode.id if self.mode else "unknown",
-            "jetson_clocks": {True: "on", False: "off", None: "unknown"}[self.clocks],
+            "jetson_clocks": clocks_label(self.clocks),
         }
         for topic, count in self.topic_frames.items():
             values[f"frames[{topic}]"] = count
