@@ -73,15 +73,18 @@ def profile_network(network: str, precision: str = "bf16", runs: int = 50, threa
     from yolo_nano_ros.runtime.backends.openvino_backend import compile_model, read_model
 
     model = read_model(export_network(network, cache_dir))
-    weights = {op.get_friendly_name(): str(op.input_value(1).get_partial_shape()) if op.get_input_size() > 1 else ""
-               for op in model.get_ops()}
+    weights, outputs = {}, {}  # by node name: second input's shape (a conv's weights), first output's shape
+    for op in model.get_ops():
+        name = op.get_friendly_name()
+        weights[name] = str(op.input_value(1).get_partial_shape()) if op.get_input_size() > 1 else ""
+        outputs[name] = str(op.get_output_partial_shape(0)) if op.get_output_size() else ""
     compiled = compile_model(model, precision, CpuSettings(threads=threads, spin=False), profile=True)
     request = compiled.compiled.create_infer_request()
     x = bench_input(network, images)
     for _ in range(10):
         request.infer({0: x})
     times: dict[str, list[float]] = defaultdict(list)
-    meta: dict[str, tuple[str, str, str]] = {}
+    meta: dict[str, tuple[str, str]] = {}  # node name -> (kind, implementation)
     wall = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -91,10 +94,9 @@ def profile_network(network: str, precision: str = "bf16", runs: int = 50, threa
             if info.status.name != "EXECUTED":
                 continue
             times[info.node_name].append(info.real_time.total_seconds() * 1e3)
-            meta[info.node_name] = (layer_kind(info.node_type, info.exec_type, weights.get(info.node_name, "")),
-                                    info.exec_type, "")
-    outputs = {op.get_friendly_name(): str(op.get_output_partial_shape(0)) for op in model.get_ops()
-               if op.get_output_size()}
+            if info.node_name not in meta:
+                meta[info.node_name] = (layer_kind(info.node_type, info.exec_type, weights.get(info.node_name, "")),
+                                        info.exec_type)
     layers = tuple(LayerTime(name, meta[name][0], meta[name][1], outputs.get(name, ""), float(np.median(t)))
                    for name, t in times.items())
     return LayerProfile(network, compiled.precision, float(np.median(wall)), layers)  # what ran, e.g. bf16

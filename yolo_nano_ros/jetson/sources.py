@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from yolo_nano_ros.jetson.tegrastats import TegraStats, TegrastatsParseError, parse_tegrastats
+from yolo_nano_ros.jetson.tegrastats import OFFLINE_SENSOR_C, TegraStats, TegrastatsParseError, parse_tegrastats
 
 JTOP_SOCKET = Path("/run/jtop.sock")
 SOURCES = ("auto", "jtop", "tegrastats", "host")  # what open_source takes, in auto's order after "auto"
@@ -168,7 +168,7 @@ class JtopSource:
         total = (power or {}).get("tot", {}).get("power")
         rule = "jtop total" if total is not None else "no power reading"
         temps = {k.removeprefix("Temp ").removesuffix(" temp"): float(v) for k, v in (stats or {}).items()
-                 if str(k).startswith("Temp") and isinstance(v, int | float) and v > -200}
+                 if str(k).startswith("Temp") and isinstance(v, int | float) and v > OFFLINE_SENSOR_C}
         ram = (memory or {}).get("RAM", {})
         cpus = [v for k, v in (stats or {}).items() if str(k).startswith("CPU") and isinstance(v, int | float)]
         gpu = (stats or {}).get("GPU")
