@@ -24,8 +24,8 @@ test-fast: setup
 demo: setup
 	$(VENV)/bin/yolo-nano-demo
 
-# Benchmarks are commands, not timed tests: this runs them all (arch, speed, accuracy, stages, node;
-# about 10 minutes on 2 cores) and writes docs/benchmarks.md + .json with the machine and the date.
+# Benchmarks are commands, not timed tests: this runs them all (arch, speed, layers, accuracy, stages, node;
+# about 15 minutes on 2 cores) and writes docs/benchmarks.md + .json with the machine and the date.
 bench: setup
 	$(VENV)/bin/yolo-nano bench all --out docs/benchmarks.md
 
