@@ -57,6 +57,21 @@ class TinyYoloV2(nn.Module):
         return self.body(x)
 
 
+class TwoScaleHeads(nn.Module):
+    """The heads Tiny YOLOv3 and YOLOv4-tiny share: stride 32 from the neck, and stride 16 from the
+    neck's output upsampled (through a 1x1 to 128) and concatenated with a 256-channel stride-16 route."""
+
+    def __init__(self, num_classes: int) -> None:
+        super().__init__()
+        self.head32 = nn.Sequential(conv(256, 512), detection_conv(512, 3, num_classes))
+        self.lateral = conv(256, 128, 1)
+        self.head16 = nn.Sequential(conv(128 + 256, 256), detection_conv(256, 3, num_classes))
+
+    def forward(self, p32: torch.Tensor, route16: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        up = F.interpolate(self.lateral(p32), scale_factor=2.0, mode="nearest")
+        return self.head32(p32), self.head16(torch.cat([up, route16], 1))
+
+
 class TinyYoloV3(nn.Module):
     """yolov3-tiny.cfg with VOC heads: outputs at strides 32 and 16, 3 anchors each."""
 
@@ -69,15 +84,11 @@ class TinyYoloV3(nn.Module):
         self.to_stride32 = nn.Sequential(
             pool(), conv(256, 512), SamePool(), conv(512, 1024), conv(1024, 256, 1),  # layer 13
         )
-        self.head32 = nn.Sequential(conv(256, 512), detection_conv(512, 3, num_classes))
-        self.lateral = conv(256, 128, 1)
-        self.head16 = nn.Sequential(conv(128 + 256, 256), detection_conv(256, 3, num_classes))
+        self.heads = TwoScaleHeads(num_classes)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s16 = self.to_stride16(x)
-        s32 = self.to_stride32(s16)
-        up = F.interpolate(self.lateral(s32), scale_factor=2.0, mode="nearest")
-        return self.head32(s32), self.head16(torch.cat([up, s16], 1))
+        return self.heads(self.to_stride32(s16), s16)
 
 
 class CspTinyBlock(nn.Module):
@@ -110,14 +121,10 @@ class YoloV4Tiny(nn.Module):
         self.csp2 = CspTinyBlock(128, 128)
         self.csp3 = CspTinyBlock(256, 256)
         self.neck = nn.Sequential(conv(512, 512), conv(512, 256, 1))
-        self.head32 = nn.Sequential(conv(256, 512), detection_conv(512, 3, num_classes))
-        self.lateral = conv(256, 128, 1)
-        self.head16 = nn.Sequential(conv(128 + 256, 256), detection_conv(256, 3, num_classes))
+        self.heads = TwoScaleHeads(num_classes)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x, _ = self.csp1(self.stem(x))
         x, _ = self.csp2(x)
         x, route16 = self.csp3(x)
-        p32 = self.neck(x)
-        up = F.interpolate(self.lateral(p32), scale_factor=2.0, mode="nearest")
-        return self.head32(p32), self.head16(torch.cat([up, route16], 1))
+        return self.heads(self.neck(x), route16)
