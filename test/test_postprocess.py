@@ -51,6 +51,21 @@ def test_class_aware_nms_equals_brute_force_on_thousands_of_boxes(seed):
     assert batched_nms(boxes, scores, classes, thr).tolist() == brute_force_nms(boxes, scores, classes, thr)
 
 
+def test_boxes_past_the_image_edge_never_suppress_another_class():
+    """Class shifts must separate classes even with negative coordinates (a max-coordinate shift does not)."""
+    boxes = np.array([[-200.0, -200.0, 20.0, 20.0], [-199.0, -199.0, 21.0, 21.0], [-200.0, -200.0, 20.0, 20.0]])
+    scores = np.array([0.9, 0.8, 0.7])
+    classes = np.array([1, 1, 0])
+    assert batched_nms(boxes, scores, classes, 0.5).tolist() == [0, 2] == brute_force_nms(boxes, scores, classes, 0.5)
+
+
+def test_equal_scores_keep_the_lower_index():
+    boxes = np.array([[0.0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]])
+    scores = np.array([0.5, 0.5, 0.5])
+    assert batched_nms(boxes, scores, np.zeros(3, int), 0.3).tolist() == [0, 2]
+    assert batched_nms(boxes[::-1].copy(), scores, np.zeros(3, int), 0.3).tolist() == [0, 1]
+
+
 def test_nms_of_nothing():
     assert nms(np.zeros((0, 4)), np.zeros(0), 0.5).tolist() == []
 
@@ -68,6 +83,29 @@ def test_decode_hand_computed_cell():
     expected_score = 1 / (1 + np.exp(-10.0)) * 0.5
     assert scores[i, 0] == pytest.approx(expected_score, rel=1e-5)
     assert np.argmax(scores[:, 0]) == i
+
+
+def test_multi_level_decode_matches_the_formula_cell_by_cell():
+    """Every raw prediction of every level, in (level, anchor, row, column) order, against the docstring's formula."""
+    rng = np.random.default_rng(3)
+    spec = HeadSpec(2, (((10, 13), (16, 30)), ((30, 61), (62, 45))), strides=(8, 16))
+    maps = [rng.normal(0, 2, (1, 2 * 7, s, s + 1)).astype(np.float32) for s in (4, 2)]
+    decoder = HeadDecoder(spec)
+    boxes, scores = decoder.decode(maps)
+    i = 0
+    for level, raw in enumerate(maps):
+        for a, (aw, ah) in enumerate(spec.anchors[level]):
+            for row in range(raw.shape[2]):
+                for col in range(raw.shape[3]):
+                    t = 1 / (1 + np.exp(-raw[0, a * 7:(a + 1) * 7, row, col].astype(np.float64)))
+                    x, y = (2 * t[0] - 0.5 + col) * spec.strides[level], (2 * t[1] - 0.5 + row) * spec.strides[level]
+                    w, h = (2 * t[2]) ** 2 * aw, (2 * t[3]) ** 2 * ah
+                    np.testing.assert_allclose(boxes[i], [x - w / 2, y - h / 2, x + w / 2, y + h / 2], rtol=1e-5,
+                                               atol=1e-4)
+                    np.testing.assert_allclose(scores[i], t[5:] * t[4], rtol=1e-5)
+                    i += 1
+    assert i == len(boxes) == len(scores)
+    assert decoder.priors(((4, 5), (2, 3))) is decoder.priors(((4, 5), (2, 3)))  # built once per input size
 
 
 def test_select_threshold_class_filter_and_max_detections():

@@ -7,8 +7,9 @@ Decoding (the same formula the trainer's loss uses, YOLOv5-style, bounded so tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 
@@ -43,29 +44,46 @@ class HeadDecoder:
 
     score = objectness x class probability <= objectness, so cells whose objectness is at or below
     the score threshold cannot yield a detection: they are dropped with one comparison on the raw
-    objectness logits before any sigmoid or box arithmetic.
+    objectness logits before any sigmoid or box arithmetic. What survives from all levels is decoded
+    in one pass against a table of priors (cell, stride, anchor) built once per input size: the
+    per-frame cost is a fixed, small number of NumPy calls, which is what matters on a cold cache
+    between camera frames.
     """
 
     spec: HeadSpec
+    _priors: dict[tuple[tuple[int, int], ...], np.ndarray] = field(default_factory=dict, init=False, repr=False)
+
+    def priors(self, grids: tuple[tuple[int, int], ...]) -> np.ndarray:
+        """(total, 5) float32 per raw prediction, in output order: cell x - 0.5, cell y - 0.5, stride, anchor w, h."""
+        table = self._priors.get(grids)
+        if table is None:
+            parts = []
+            for (h, w), stride, anchors in zip(grids, self.spec.strides, self.spec.anchors, strict=True):
+                rows, cols = np.divmod(np.arange(h * w), w)
+                for anchor_w, anchor_h in anchors:
+                    parts.append(np.stack([cols - 0.5, rows - 0.5, np.full(h * w, stride),
+                                           np.full(h * w, anchor_w), np.full(h * w, anchor_h)], 1))
+            table = self._priors[grids] = np.concatenate(parts).astype(np.float32)
+        return table
 
     def decode(self, maps: list[np.ndarray], batch_index: int = 0, min_objectness: float = 0.0
                ) -> tuple[np.ndarray, np.ndarray]:
         """Returns boxes (M, 4) xyxy and scores (M, C), in (level, anchor, row, column) order."""
         n_out = 5 + self.spec.num_classes
         logit_floor = float(np.log(min_objectness / (1 - min_objectness))) if 0 < min_objectness < 1 else -np.inf
-        all_boxes, all_scores = [], []
-        for level, raw in enumerate(maps):
+        rows, index, offset = [], [], 0
+        for raw in maps:
             _, ch, h, w = raw.shape
             r = raw[batch_index].reshape(ch // n_out, n_out, h * w)
             anchor_idx, cell_idx = np.nonzero(r[:, 4, :] > logit_floor)
-            p = sigmoid(r[anchor_idx, :, cell_idx])  # (K, n_out)
-            stride = self.spec.strides[level]
-            cells = np.stack([cell_idx % w, cell_idx // w], 1).astype(np.float32) - 0.5
-            xy = (p[:, 0:2] * 2.0 + cells) * stride
-            wh = (p[:, 2:4] * 2.0) ** 2 * np.asarray(self.spec.anchors[level], np.float32)[anchor_idx]
-            all_boxes.append(np.concatenate([xy - wh / 2, xy + wh / 2], 1))
-            all_scores.append(p[:, 5:] * p[:, 4:5])
-        return np.concatenate(all_boxes), np.concatenate(all_scores)
+            rows.append(r[anchor_idx, :, cell_idx])  # (K, n_out)
+            index.append(offset + anchor_idx * (h * w) + cell_idx)
+            offset += ch // n_out * h * w
+        p = sigmoid(np.concatenate(rows))
+        prior = self.priors(tuple(raw.shape[2:] for raw in maps))[np.concatenate(index)]
+        xy = (p[:, 0:2] * 2.0 + prior[:, 0:2]) * prior[:, 2:3]
+        half_wh = (p[:, 2:4] * 2.0) ** 2 * prior[:, 3:5] * 0.5
+        return np.concatenate([xy - half_wh, xy + half_wh], 1), p[:, 5:] * p[:, 4:5]
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -79,49 +97,30 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Greedy NMS; returns kept indices in descending score order (torchvision's semantics).
-
-    Each round keeps the best remaining box and drops, in one vectorised step, every remaining box
-    overlapping it by more than the threshold. Rounds = boxes kept, work = O(kept x candidates), and
-    no N x N IoU matrix: at a 0.001 evaluation threshold (thousands of candidates) that matrix
-    alone cost tens of milliseconds.
-    """
-    if len(scores) == 0:
-        return np.zeros(0, np.int64)
-    order = np.argsort(-scores, kind="stable")
-    b = boxes[order].astype(np.float64)
-    areas = (b[:, 2] - b[:, 0]).clip(0) * (b[:, 3] - b[:, 1]).clip(0)
-    keep = []
-    remaining = np.arange(len(order))
-    while remaining.size:
-        best, rest = remaining[0], remaining[1:]
-        keep.append(best)
-        if not rest.size:
-            break
-        inter_w = (np.minimum(b[rest, 2], b[best, 2]) - np.maximum(b[rest, 0], b[best, 0])).clip(0)
-        inter_h = (np.minimum(b[rest, 3], b[best, 3]) - np.maximum(b[rest, 1], b[best, 1])).clip(0)
-        inter = inter_w * inter_h
-        union = areas[rest] + areas[best] - inter
-        iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-        remaining = rest[iou <= iou_threshold]
-    return order[np.asarray(keep, np.int64)]
-
-
 def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Class-aware NMS: boxes of different classes never suppress each other.
+    """Class-aware greedy NMS; kept indices in descending score order, ties by index (torchvision's semantics).
 
-    Each class gets its own IoU matrix, so the work is the sum of the per-class squares instead of
-    the square of the total (about 1/C of it with C busy classes); the loop runs over classes.
+    OpenCV's NMSBoxes does the greedy loop in C++ (one call instead of dozens of NumPy calls per
+    class); it is given each box's rank rather than its score, so the order, and the order of ties,
+    is ours. Classes are kept apart by shifting each class's boxes to its own region of the plane: the
+    shift is the span of all coordinates (not the largest coordinate, as in NMSBoxesBatched), so boxes
+    reaching past the image's top-left edge cannot meet a box of the next class.
     """
     if len(scores) == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(class_ids, kind="stable")
-    _, starts = np.unique(class_ids[order], return_index=True)
-    kept = [group[nms(boxes[group], scores[group], iou_threshold)]
-            for group in np.split(order, starts[1:])]
-    keep = np.concatenate(kept)
-    return keep[np.argsort(-scores[keep], kind="stable")]
+    b = np.asarray(boxes, np.float64)
+    low = b.min()
+    shift = (np.asarray(class_ids, np.float64) * (b.max() - low + 1.0) - low)[:, None]
+    xywh = np.concatenate([b[:, :2] + shift, b[:, 2:] - b[:, :2]], 1)
+    ranks = np.empty(len(b), np.float32)  # n..1 in score order: any scores, ties broken by index
+    ranks[np.argsort(-np.asarray(scores), kind="stable")] = np.arange(len(b), 0, -1)
+    keep = cv2.dnn.NMSBoxes(xywh, ranks, 0.0, float(iou_threshold))
+    return np.asarray(keep, np.int64).reshape(-1)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Greedy NMS of one class; kept indices in descending score order."""
+    return batched_nms(boxes, scores, np.zeros(len(scores), np.int64), iou_threshold)
 
 
 @dataclass(frozen=True)
