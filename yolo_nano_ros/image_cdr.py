@@ -35,12 +35,15 @@ class SerializedImageDecoder:
         # Image and CompressedImage are the same in every ROS 2 distro; Humble's store is the oldest.
         self._store = get_typestore(Stores.ROS2_HUMBLE)
         self.msgtype = COMPRESSED_IMAGE_TYPE if compressed else IMAGE_TYPE
+        self._store.get_msgdef(self.msgtype)  # generates the deserializer now, not on the first frame
 
     def decode(self, raw: bytes | memoryview) -> Any:
         if len(raw) < 4 or bytes(raw[:2]) not in _ENCAPSULATION_ENDIAN:
             raise CdrDecodeError(f"not a CDR-serialized {self.msgtype} ({len(raw)} bytes)")
         try:
-            return self._store.deserialize_cdr(bytes(raw) if isinstance(raw, memoryview) else raw, self.msgtype)
+            # A memoryview, because rosbags slices off the 4-byte encapsulation header first: a slice
+            # of bytes would copy the whole frame (33 us hot for 640x480 rgb8 here, against 4 us).
+            return self._store.deserialize_cdr(memoryview(raw), self.msgtype)
         except Exception as exc:  # rosbags raises struct/index/value errors on short or garbled input
             raise CdrDecodeError(f"undecodable {self.msgtype} ({len(raw)} bytes): {type(exc).__name__}: {exc}") from exc
 

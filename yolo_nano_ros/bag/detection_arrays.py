@@ -95,6 +95,7 @@ class DetectionArraySerializer:
         from yolo_nano_ros.bag.make_bag import typestore
 
         self._store = typestore()
+        self._store.get_msgdef(self.MSGTYPE)  # generates the serializer now, not on the first frame
 
     def serialize(self, header: Any, boxes: np.ndarray, class_ids: Sequence[str], scores: Sequence[float]) -> bytes:
         msg = detection_array_msg(self._store.types, header, boxes, class_ids, scores, [""] * len(class_ids))
