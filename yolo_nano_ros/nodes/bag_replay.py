@@ -1,8 +1,10 @@
 """Play a bag's frames into a running detector over DDS and record what it publishes.
 
 Frames go out as the bag's serialized bytes, restamped with the send time, so the Detection2DArray
-that comes back (carrying the image's header) gives end-to-end latency; its stamp also says which
-frame it answers.
+that comes back (carrying the image's header) says which frame it answers. End-to-end latency runs
+from the publish call to the answer's arrival in the subscription callback: the clock is read
+right before publish (after restamping and copying the frame) and first thing in the callback
+(before deserializing the answer, which is done with rosbags, as the detector does it).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
@@ -18,16 +21,19 @@ from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
-from yolo_nano_ros.bag.detection_arrays import stamp_ns
+from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer, stamp_ns
 from yolo_nano_ros.frame_pipeline import rate_hz
 from yolo_nano_ros.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
 
+DETECTION_ARRAY_TYPE = DetectionArraySerializer.MSGTYPE
+
 
 @dataclass
 class ReplayResult:
-    sent: dict[int, tuple[int, float]] = field(default_factory=dict)  # stamp ns -> (frame index, send wall time)
-    received: list[tuple[int, float, Detection2DArray]] = field(default_factory=list)  # (frame index, arrival, msg)
+    sent: dict[int, tuple[int, float]] = field(default_factory=dict)  # stamp ns -> (frame index, publish wall time)
+    # (frame index, arrival wall time, Detection2DArray from rosbags or rclpy: the same attributes)
+    received: list[tuple[int, float, Any]] = field(default_factory=list)
     debug_images: dict[int, Image] = field(default_factory=dict)  # frame index -> last annotated image
     detector_diagnostics: dict[str, str] = field(default_factory=dict)  # the detector's latest diagnostic values
     duration_s: float = 0.0
@@ -55,8 +61,16 @@ class LiveReplay:
         self.pub = self.node.create_publisher(self.msg_type, topic, qos_profile_sensor_data)
         self.result = ReplayResult()
         self._lock = threading.Lock()
-        self.node.create_subscription(Detection2DArray, detections_topic, self._on_detections,
-                                      QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE))
+        self._store: Any = None
+        try:
+            from yolo_nano_ros.bag.make_bag import typestore
+
+            self._store = typestore()
+        except Exception:  # vision_msgs' definitions not found: rclpy deserializes instead
+            self._store = None
+        self.sub = self.node.create_subscription(Detection2DArray, detections_topic, self._on_detections,
+                                      QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE),
+                                      raw=self._store is not None)
         if debug_topic:
             self.node.create_subscription(Image, debug_topic, self._on_debug, 5)
         self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
@@ -71,12 +85,14 @@ class LiveReplay:
         while not self._stop.is_set():
             self.executor.spin_once(timeout_sec=0.02)
 
-    def _frame_of(self, msg: Image | Detection2DArray) -> int | None:
+    def _frame_of(self, msg: Any) -> int | None:
         sent = self.result.sent.get(stamp_ns(msg.header))
         return sent[0] if sent else None
 
-    def _on_detections(self, msg: Detection2DArray) -> None:
+    def _on_detections(self, msg: Detection2DArray | bytes) -> None:
         arrival = time.time()
+        if isinstance(msg, bytes):
+            msg = self._store.deserialize_cdr(msg, DETECTION_ARRAY_TYPE)
         with self._lock:
             index = self._frame_of(msg)
             if index is not None:
@@ -95,9 +111,12 @@ class LiveReplay:
                     self.result.detector_diagnostics = {kv.key: kv.value for kv in status.values}
 
     def wait_for_detector(self, timeout: float = 60.0) -> bool:
+        """Until the detector takes our frames and we take its answers (matched both ways, not only seen)."""
+        answers_matched = getattr(self.sub, "get_publisher_count",  # rclpy >= Iron; Humble: the graph's count
+                                  lambda: self.node.count_publishers(self.sub.topic_name))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.pub.get_subscription_count() > 0 and self.node.count_publishers("detections") > 0:
+            if self.pub.get_subscription_count() > 0 and answers_matched() > 0:
                 return True
             time.sleep(0.1)
         return False
@@ -111,11 +130,12 @@ class LiveReplay:
         next_send = start
         for _ in range(passes):
             for frame, cdr in zip(frames, payloads, strict=True):
-                now_ns = time.time_ns()
-                restamp(cdr, *divmod(now_ns, 10**9))
+                stamp = time.time_ns()
+                restamp(cdr, *divmod(stamp, 10**9))
+                payload = bytes(cdr)
                 with self._lock:
-                    self.result.sent[now_ns] = (frame.index, now_ns * 1e-9)
-                self.pub.publish(bytes(cdr))
+                    self.result.sent[stamp] = (frame.index, time.time())
+                self.pub.publish(payload)
                 next_send += period
                 time.sleep(max(0.0, next_send - time.monotonic()))
         deadline = time.monotonic() + settle_s

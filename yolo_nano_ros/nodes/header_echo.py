@@ -1,31 +1,34 @@
 """`python -m yolo_nano_ros.nodes.header_echo`: the transport floor for the node benchmark.
 
 Answers every image with an empty Detection2DArray carrying the image's header, as the detector
-would with a model that took no time and found nothing. It takes the image the detector's way
-(serialized, events executor), so its round trip is what DDS and the Python client library cost on
-this machine: the part of the detector's end-to-end latency that no detector code can remove.
+would with a model that took no time and found nothing. It takes the image and publishes the
+answer the detector's way (serialized both ways, events executor), so its round trip is what DDS
+and the Python client library cost on this machine: the part of the detector's end-to-end latency
+that no detector code can remove.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import rclpy
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
+from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
 from yolo_nano_ros.image_cdr import SerializedImageDecoder
 from yolo_nano_ros.nodes.executors import make_executor, spin_until_shutdown
-from yolo_nano_ros.nodes.messages import header_msg
 
 
 def main(args: list[str] | None = None) -> None:
     rclpy.init(args=args)
     node = rclpy.create_node("yolo_nano_header_echo")
-    decoder = SerializedImageDecoder()
+    decoder, serializer = SerializedImageDecoder(), DetectionArraySerializer()
     pub = node.create_publisher(Detection2DArray, "detections", 10)
+    no_boxes = np.zeros((0, 4), np.float32)
 
     def echo(raw: bytes) -> None:
-        pub.publish(Detection2DArray(header=header_msg(decoder.decode(raw).header)))
+        pub.publish(serializer.serialize(decoder.decode(raw).header, no_boxes, [], []))
 
     sub = node.create_subscription(Image, "image", echo, qos_profile_sensor_data, raw=True)
     executor, description = make_executor("events")
