@@ -9,6 +9,7 @@ SHARED = REPO_ROOT.parent / "shared"
 COCO128 = SHARED / "data" / "coco128"
 COCO128_IMAGES = COCO128 / "images" / "train2017"
 COCO128_VOC_YAML = REPO_ROOT / "config" / "datasets" / "coco128_voc.yaml"
+DEMO_MODEL = REPO_ROOT / "models" / "yolo_nano_coco128_voc.onnx"
 TEGRASTATS_SAMPLES = SHARED / "data" / "tegrastats" / "samples.tsv"
 
 

@@ -124,6 +124,8 @@ class LiveReplay:
     def play(self, frames: list[RawFrame], rate_hz: float, passes: int = 1, settle_s: float = 3.0) -> ReplayResult:
         # The bag's serialized bytes go out as they are, as `ros2 bag play` sends them; only the stamp is
         # rewritten. A typed message would cost rclpy ~0.5 ms per 640x480 frame to convert.
+        with self._lock:  # each call gets its own result; the detector's latest diagnostics carry over
+            self.result = ReplayResult(detector_diagnostics=self.result.detector_diagnostics)
         payloads = [bytearray(f.cdr) for f in frames]
         period = 1.0 / rate_hz
         start = time.monotonic()
