@@ -63,3 +63,9 @@ def test_overload_is_judged_against_latest_frame_wins_limit(p95, verdict):
                     phase(SLOW_PHASE, 60.0, 40.0, answered=80, p95=75.0)])
     assert f"= {p95 / 7:.2f} x inference, {verdict} by latest-frame-wins' limit" in text and "(18.0 ms)" in text
     assert f"{SLOW_PHASE}: 30 Hz input" in text and "1.88 x inference (under 2x)" in text
+
+
+def test_a_frame_lost_at_30hz_does_not_turn_the_phase_into_an_overload():
+    text = to_text([phase("30Hz", 9.0, 6.5, sent=150, answered=148)])
+    assert "30Hz: 2 of 150 frames dropped; end-to-end minus inference p50 2.50 ms" in text
+    assert "input faster than inference" not in text

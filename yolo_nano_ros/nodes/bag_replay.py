@@ -52,10 +52,11 @@ class ReplayResult:
 
 class LiveReplay:
     def __init__(self, image_topic: str = "image", detections_topic: str = "detections",
-                 debug_topic: str | None = None, compressed: bool = False) -> None:
+                 debug_topic: str | None = None, compressed: bool = False,
+                 node_name: str = "yolo_nano_bag_replay") -> None:
         self.context = rclpy.Context()
         rclpy.init(context=self.context)
-        self.node = rclpy.create_node("yolo_nano_bag_replay", context=self.context)
+        self.node = rclpy.create_node(node_name, context=self.context)
         self.msg_type = CompressedImage if compressed else Image
         topic = image_topic + ("/compressed" if compressed and not image_topic.endswith("compressed") else "")
         self.pub = self.node.create_publisher(self.msg_type, topic, qos_profile_sensor_data)
