@@ -78,6 +78,8 @@ class LiveReplay:
         # The events executor when rclpy has it: a consumer that answers fast, as a C++ one would.
         self.executor, _ = make_executor("events", self.context)
         self.executor.add_node(self.node)
+        self._probes: set[int] = set()  # stamps of handshake frames, answered but not recorded
+        self._probe_answered = threading.Event()
         self._stop = threading.Event()
         self._spinner = threading.Thread(target=self._spin, daemon=True)
         self._spinner.start()
@@ -98,6 +100,8 @@ class LiveReplay:
             index = self._frame_of(msg)
             if index is not None:
                 self.result.received.append((index, arrival, msg))
+            elif stamp_ns(msg.header) in self._probes:
+                self._probe_answered.set()
 
     def _on_debug(self, msg: Image) -> None:
         with self._lock:
@@ -120,6 +124,26 @@ class LiveReplay:
             if self.pub.get_subscription_count() > 0 and answers_matched() > 0:
                 return True
             time.sleep(0.1)
+        return False
+
+    def wait_until_answering(self, frame: RawFrame, timeout: float = 30.0, retry_s: float = 0.5) -> bool:
+        """Send `frame` until an answer to it comes back; the answer is not recorded.
+
+        Seeing each other matched is not enough: the node's publisher can learn of our subscription
+        later than we learn of it, and answers sent before that are lost. One answered frame shows the
+        whole round trip works (and the node has run its first, slowest frame) before anything is timed.
+        """
+        payload = bytearray(frame.cdr)
+        self._probe_answered.clear()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            stamp = time.time_ns()
+            restamp(payload, *divmod(stamp, 10**9))
+            with self._lock:
+                self._probes.add(stamp)
+            self.pub.publish(bytes(payload))
+            if self._probe_answered.wait(retry_s):
+                return True
         return False
 
     def play(self, frames: list[RawFrame], rate_hz: float, passes: int = 1, settle_s: float = 3.0) -> ReplayResult:

@@ -385,10 +385,6 @@ def main(args: list[str] | None = None) -> None:
     rclpy.init(args=args)
     node = DetectorNode()
     try:
-        if node.p("autostart"):
-            node.trigger_configure()
-            if node.state_message == "configured":
-                node.trigger_activate()
         try:
             executor, description = make_executor(node.p("executor"))
         except ValueError as exc:  # a mistyped parameter must not stop the detector
@@ -396,6 +392,12 @@ def main(args: list[str] | None = None) -> None:
             executor, description = make_executor("single_threaded")
         node.get_logger().info(f"spinning with the {description}")
         executor.add_node(node)
+        # Activate only now, right before spinning: a camera that starts sending the moment it sees the
+        # subscription must not lose its first frames to an executor that is still being made.
+        if node.p("autostart"):
+            node.trigger_configure()
+            if node.state_message == "configured":
+                node.trigger_activate()
         spin_until_shutdown(executor)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
