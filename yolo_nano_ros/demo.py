@@ -59,8 +59,8 @@ def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
     frames = list(iter_raw_frames(bag))
     replay = LiveReplay(debug_topic="debug_image")
     try:
-        if not replay.wait_for_detector():
-            print("[demo] the detector never subscribed to the image topic")
+        if not frames or not replay.wait_for_detector(probe=frames[0]):
+            print("[demo] the detector never subscribed to the image topic or never answered a frame")
             return 1
         print(f"[demo] replaying {len(frames)} frames x {passes} at {rate:g} Hz over DDS ...")
         result = replay.play(frames, rate, passes)

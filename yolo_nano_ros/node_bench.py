@@ -100,10 +100,8 @@ def run_phases(names: list[str], replays: list[LiveReplay], frames: list[RawFram
     the difference being measured.
     """
     for replay, name in zip(replays, names, strict=True):
-        if not replay.wait_for_detector():
-            raise RuntimeError(f"{name}: the node never subscribed to its image topic")
-        if not replay.wait_until_answering(frames[0]):
-            raise RuntimeError(f"{name}: the node never answered a frame")
+        if not replay.wait_for_detector(probe=frames[0]):
+            raise RuntimeError(f"{name}: the node never subscribed to its image topic or never answered a frame")
     stream = (frames * -(-count // len(frames)))[:count]
     size = -(-count // blocks)
     results: list[list[ReplayResult]] = [[] for _ in replays]

@@ -88,8 +88,8 @@ def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, record
     sequence = [frames[i % len(frames)] for i in range(total)]
     replay = LiveReplay()
     try:
-        if not replay.wait_for_detector():
-            raise RuntimeError("the detector never subscribed to 'image'")
+        if not replay.wait_for_detector(probe=sequence[0] if sequence else None):
+            raise RuntimeError("the detector never subscribed to 'image' or never answered a frame")
         start = time.time()
         result = replay.play(sequence, rate_hz, passes=1, settle_s=1.0)
     finally:

@@ -57,9 +57,9 @@ def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, .
     with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "detector.log", "detector node"):
         replay = LiveReplay(compressed=compressed)
         try:
-            if not replay.wait_for_detector():
-                raise BagError("the detector node never subscribed to the image topic")
             playable = [f for f in frames if original[f.index] is not None]
+            if not playable or not replay.wait_for_detector(probe=playable[0]):
+                raise BagError("the detector node never subscribed to the image topic or never answered a frame")
             result = replay.play(playable, rate, passes=1, settle_s=settle_s)
         finally:
             replay.close()

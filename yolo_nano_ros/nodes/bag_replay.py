@@ -115,14 +115,15 @@ class LiveReplay:
                 with self._lock:
                     self.result.detector_diagnostics = {kv.key: kv.value for kv in status.values}
 
-    def wait_for_detector(self, timeout: float = 60.0) -> bool:
-        """Until the detector takes our frames and we take its answers (matched both ways, not only seen)."""
+    def wait_for_detector(self, timeout: float = 60.0, probe: RawFrame | None = None) -> bool:
+        """Until the detector takes our frames and we take its answers (matched both ways, not only seen);
+        with `probe`, also until it has answered that frame (see wait_until_answering)."""
         answers_matched = getattr(self.sub, "get_publisher_count",  # rclpy >= Iron; Humble: the graph's count
                                   lambda: self.node.count_publishers(self.sub.topic_name))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.pub.get_subscription_count() > 0 and answers_matched() > 0:
-                return True
+                return probe is None or self.wait_until_answering(probe, max(0.0, deadline - time.monotonic()))
             time.sleep(0.1)
         return False
 
