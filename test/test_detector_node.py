@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest_data import REPO_ROOT, coco128_images
+from conftest_data import DEMO_MODEL, coco128_images
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
@@ -22,7 +22,6 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 pytestmark = pytest.mark.ros
 
 DETECTOR = Path(sys.executable).parent / "yolo_nano_detector"
-DEMO_MODEL = REPO_ROOT / "models" / "yolo_nano_coco128_voc.onnx"
 
 
 def start_detector(launcher, *params: str, name: str = "detector", ready: str = "listening on"):
@@ -286,3 +285,14 @@ def test_missing_model_keeps_the_node_alive_with_an_error_diagnostic(launcher, p
     status = diags.messages[-1].status[0]
     assert status.level == b"\x02" and "cannot load model" in status.message
     assert node.alive()
+
+
+@pytest.mark.parametrize("executor", ["events", "single_threaded"])
+def test_ctrl_c_mid_stream_ends_the_node_cleanly(launcher, probe, demo_model, executor):
+    """SIGINT while frames flow: the inference thread stops, the node is destroyed, exit code 0, no traceback."""
+    node = start_detector(launcher, f"model:={demo_model}", f"executor:={executor}")
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    publish_until(probe, pub, [image_msg(bgr_image(0), "bgr8")], dets, 1)
+    assert node.stop(timeout=10.0) == 0, node.output()
+    assert "Traceback" not in node.output()

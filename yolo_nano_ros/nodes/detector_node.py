@@ -31,7 +31,7 @@ from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder
 from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
-from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, make_executor, spin_until_shutdown
+from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, make_executor, spin_node
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
     diagnostic_status,
@@ -272,6 +272,10 @@ class DetectorNode(LifecycleNode):
         self.state_message = "unconfigured"
         return TransitionCallbackReturn.SUCCESS
 
+    def destroy_node(self) -> None:
+        self._stop_worker()  # the inference thread publishes through this node: stop it first
+        super().destroy_node()
+
     def on_shutdown(self, state: State) -> TransitionCallbackReturn:
         self._stop_worker()
         return TransitionCallbackReturn.SUCCESS
@@ -385,26 +389,22 @@ def main(args: list[str] | None = None) -> None:
     rclpy.init(args=args)
     node = DetectorNode()
     try:
-        try:
-            executor, description = make_executor(node.p("executor"))
-        except ValueError as exc:  # a mistyped parameter must not stop the detector
-            node.get_logger().error(f"{exc}; using single_threaded")
-            executor, description = make_executor("single_threaded")
-        node.get_logger().info(f"spinning with the {description}")
-        executor.add_node(node)
+        executor, description = make_executor(node.p("executor"))
+    except ValueError as exc:  # a mistyped parameter must not stop the detector
+        node.get_logger().error(f"{exc}; using single_threaded")
+        executor, description = make_executor("single_threaded")
+    node.get_logger().info(f"spinning with the {description}")
+    executor.add_node(node)
+
+    def autostart() -> None:
         # Activate only now, right before spinning: a camera that starts sending the moment it sees the
         # subscription must not lose its first frames to an executor that is still being made.
         if node.p("autostart"):
             node.trigger_configure()
             if node.state_message == "configured":
                 node.trigger_activate()
-        spin_until_shutdown(executor)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node._stop_worker()
-        node.destroy_node()
-        rclpy.try_shutdown()
+
+    spin_node(node, executor, autostart)
 
 
 if __name__ == "__main__":

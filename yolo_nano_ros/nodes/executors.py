@@ -14,10 +14,12 @@ on both executors).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import rclpy
-from rclpy.executors import Executor, SingleThreadedExecutor
+from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
 
 ExecutorKind = Literal["events", "single_threaded"]
 EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("events", "single_threaded")
@@ -49,3 +51,17 @@ def spin_until_shutdown(executor: Executor, context: rclpy.Context | None = None
     context = context or rclpy.get_default_context()
     while context.ok():
         executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
+
+
+def spin_node(node: Node, executor: Executor, start: Callable[[], None] | None = None) -> None:
+    """A node main's ending: `start()` (e.g. lifecycle transitions), spin until shutdown, then destroy the
+    node and shut rclpy down, also after Ctrl-C or an external shutdown during either."""
+    try:
+        if start is not None:
+            start()
+        spin_until_shutdown(executor, node.context)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()

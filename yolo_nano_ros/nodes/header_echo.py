@@ -17,7 +17,7 @@ from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
 from yolo_nano_ros.image_cdr import SerializedImageDecoder
-from yolo_nano_ros.nodes.executors import make_executor, spin_until_shutdown
+from yolo_nano_ros.nodes.executors import make_executor, spin_node
 
 
 def main(args: list[str] | None = None) -> None:
@@ -34,13 +34,7 @@ def main(args: list[str] | None = None) -> None:
     executor, description = make_executor("events")
     executor.add_node(node)
     node.get_logger().info(f"listening on {sub.topic_name} ({description})")
-    try:
-        spin_until_shutdown(executor)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_node(node, executor)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import qos_profile_sensor_data
@@ -26,6 +27,7 @@ from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
 from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError, clocks_label
 from yolo_nano_ros.jetson.sources import StatsSample, StatsSource, open_source
+from yolo_nano_ros.nodes.executors import spin_node
 from yolo_nano_ros.nodes.messages import diagnostic_status
 
 NODE_NAME = "yolo_nano_stats"
@@ -229,14 +231,9 @@ class StatsNode(Node):
 def main(args: list[str] | None = None) -> None:
     rclpy.init(args=args)
     node = StatsNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    spin_node(node, executor)
 
 
 if __name__ == "__main__":
