@@ -29,6 +29,13 @@ from yolo_nano_ros.nodes.executors import make_executor
 DETECTION_ARRAY_TYPE = DetectionArraySerializer.MSGTYPE
 
 
+def stamped_now(cdr: bytearray) -> tuple[int, bytes]:
+    """The serialized frame restamped with the current time (ns), as bytes ready to publish."""
+    stamp = time.time_ns()
+    restamp(cdr, *divmod(stamp, 10**9))
+    return stamp, bytes(cdr)
+
+
 @dataclass
 class ReplayResult:
     sent: dict[int, tuple[int, float]] = field(default_factory=dict)  # stamp ns -> (frame index, publish wall time)
@@ -138,11 +145,10 @@ class LiveReplay:
         self._probe_answered.clear()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            stamp = time.time_ns()
-            restamp(payload, *divmod(stamp, 10**9))
+            stamp, message = stamped_now(payload)
             with self._lock:
                 self._probes.add(stamp)
-            self.pub.publish(bytes(payload))
+            self.pub.publish(message)
             if self._probe_answered.wait(retry_s):
                 return True
         return False
@@ -158,12 +164,10 @@ class LiveReplay:
         next_send = start
         for _ in range(passes):
             for frame, cdr in zip(frames, payloads, strict=True):
-                stamp = time.time_ns()
-                restamp(cdr, *divmod(stamp, 10**9))
-                payload = bytes(cdr)
+                stamp, message = stamped_now(cdr)
                 with self._lock:
                     self.result.sent[stamp] = (frame.index, time.time())
-                self.pub.publish(payload)
+                self.pub.publish(message)
                 next_send += period
                 time.sleep(max(0.0, next_send - time.monotonic()))
         deadline = time.monotonic() + settle_s
