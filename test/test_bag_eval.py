@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest_data import COCO128_VOC_YAML, REPO_ROOT
+from conftest_data import COCO128_VOC_YAML, DEMO_MODEL, REPO_ROOT
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, write_detections_bag
@@ -20,7 +20,6 @@ from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.postprocess import Detections
 from yolo_nano_ros.training.evaluate import EVAL_SETTINGS, evaluate_detector
 
-DEMO_MODEL = REPO_ROOT / "models" / "yolo_nano_coco128_voc.onnx"
 SAMPLES = REPO_ROOT / "data" / "samples"
 
 

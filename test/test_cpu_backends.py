@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest_data import DEMO_MODEL, REPO_ROOT
 
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.backends.openvino_backend import resolve_precision
@@ -14,9 +15,7 @@ from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.model_info import ModelLoadError
 from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
-REPO = Path(__file__).resolve().parents[1]
-DEMO_MODEL = REPO / "models" / "yolo_nano_coco128_voc.onnx"
-SAMPLES = REPO / "data" / "samples" / "images"
+SAMPLES = REPO_ROOT / "data" / "samples" / "images"
 SETTINGS = PostprocessSettings(conf_threshold=0.5)  # the reference: confident detections only
 LENIENT = PostprocessSettings(conf_threshold=0.2)  # the compared backend: no threshold-edge losses
 openvino = pytest.importorskip("openvino", reason="OpenVINO not installed (make setup installs it)")
@@ -177,7 +176,7 @@ def test_accuracy_bench_scores_every_cpu_precision_with_the_real_evaluator(tmp_p
     pytest.importorskip("onnx")
     from yolo_nano_ros.benchmarks.precision_accuracy import AccuracySettings, bench_accuracy, format_accuracy
 
-    report = bench_accuracy(AccuracySettings(DEMO_MODEL, REPO / "config" / "datasets" / "demo_samples.yaml",
+    report = bench_accuracy(AccuracySettings(DEMO_MODEL, REPO_ROOT / "config" / "datasets" / "demo_samples.yaml",
                                              "val", SAMPLES, tmp_path), log=lambda _m: None)
     rows = {r["case"]: r for r in report["rows"]}
     assert report["images"] == 12 and rows["ORT FP32"]["delta_points"] == 0.0 and rows["ORT FP32"]["map50"] > 0.5
