@@ -55,6 +55,16 @@ def test_backend_errors_are_clear(exported_model, tmp_path):
         select_backend(broken)
 
 
+@pytest.mark.parametrize(("backend", "suffix"), [("torch", ".onnx"), ("onnxruntime", ".engine"),
+                                                 ("openvino", ".pt"), ("tensorrt", ".pt"), ("onnxruntime", ".pt")])
+def test_a_backend_that_cannot_run_the_file_is_an_error_naming_both(exported_model, tmp_path, backend, suffix):
+    """Never a silent substitute (backend torch with an .onnx used to run ONNX Runtime, logged as torch)."""
+    model = tmp_path / f"model{suffix}"
+    model.write_bytes(exported_model[1].read_bytes())
+    with pytest.raises(ModelLoadError, match=rf"backend {backend} cannot run model\{suffix}: it runs "):
+        select_backend(model, backend)
+
+
 def test_torch_and_onnxruntime_backends_agree_on_real_images(exported_model):
     pt, onnx = exported_model
     torch_det, ort_det = Detector.from_path(pt, "torch", LOW), Detector.from_path(onnx, "onnxruntime", LOW)

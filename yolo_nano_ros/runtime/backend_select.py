@@ -81,6 +81,22 @@ def open_tensorrt(model: Path, precision: Precision, cache_dir: Path | None, for
     return TensorRTBackend(decision.engine)
 
 
+# Which model files each backend can run; auto picks among them by suffix.
+BACKEND_FILES = {"tensorrt": (".engine", ".onnx"), "openvino": (".onnx",), "onnxruntime": (".onnx",),
+                 "torch": (".pt", ".pth")}
+
+
+def backend_model_mismatch(backend: str, model: Path) -> str | None:
+    """Why `backend` cannot run `model` (one line naming both), or None: never a silent substitute."""
+    suffixes = BACKEND_FILES.get(backend)
+    if suffixes is None or model.suffix.lower() in suffixes:
+        return None
+    hint = {".pt": "use backend torch, or export it to ONNX (yolo-nano export)", ".pth": "use backend torch",
+            ".engine": "use backend tensorrt", ".onnx": "use backend auto, openvino, onnxruntime or tensorrt"}
+    return (f"backend {backend} cannot run {model.name}: it runs {' / '.join(suffixes)} files; "
+            f"{hint.get(model.suffix.lower(), 'use a .onnx, .engine or .pt model')}")
+
+
 def select_backend(model: str | Path, backend: str = "auto", precision: str = "fp16",
                    engine_cache_dir: Path | None = None, force_rebuild: bool = False, device: str = "cpu",
                    log: Callable[[str], None] = print, cpu: CpuSettings | None = None) -> Selection:
@@ -91,17 +107,16 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
     if not path.is_file():
         raise ModelLoadError(f"model file not found: {path}")
     suffix = path.suffix.lower()
+    mismatch = backend_model_mismatch(backend, path)
+    if mismatch:
+        raise ModelLoadError(mismatch)
 
     if suffix in (".pt", ".pth"):
-        if backend not in ("auto", "torch"):
-            raise ModelLoadError(f"{path.name} is a PyTorch checkpoint: use backend torch (or export it to ONNX)")
         from yolo_nano_ros.runtime.backends.torch_backend import TorchBackend
 
         return Selection(TorchBackend.from_checkpoint(path, device), "PyTorch checkpoint")
 
     if suffix == ".engine" or backend == "tensorrt":
-        if suffix not in (".engine", ".onnx"):
-            raise ModelLoadError(f"TensorRT needs a .onnx or .engine model, got {path.name}")
         why_not = tensorrt_unavailable_reason()
         if why_not:
             raise ModelLoadError(f"backend tensorrt requested but {why_not}")
