@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -296,3 +299,39 @@ def test_ctrl_c_mid_stream_ends_the_node_cleanly(launcher, probe, demo_model, ex
     publish_until(probe, pub, [image_msg(bgr_image(0), "bgr8")], dets, 1)
     assert node.stop(timeout=10.0) == 0, node.output()
     assert "Traceback" not in node.output()
+
+
+def test_stopping_mid_stream_at_30_hz_logs_no_error_and_exits_0(launcher, probe, demo_model):
+    """12 stops while a 30 Hz camera streams: SIGINT (Ctrl-C), SIGTERM (systemd, docker stop) and SIGINT twice
+    (Ctrl-C under ros2 launch: the terminal and launch both send one). The inference thread must be stopped
+    before the context goes, so nothing publishes or logs through it, and a second signal changes nothing."""
+    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    frame = image_msg(bgr_image(0, (640, 480)), "bgr8")
+    streaming = threading.Event()
+
+    def camera() -> None:
+        while streaming.is_set():
+            pub.publish(frame)
+            time.sleep(1 / 30)
+
+    stops = [("SIGINT", (signal.SIGINT,)), ("SIGTERM", (signal.SIGTERM,)), ("SIGINT x2", (signal.SIGINT,) * 2)]
+    for run in range(12):
+        what, signals = stops[run % len(stops)]
+        node = start_detector(launcher, f"model:={demo_model}", name=f"detector_{run}")
+        dets = probe.collect(Detection2DArray, "detections")
+        streaming.set()
+        thread = threading.Thread(target=camera, daemon=True)
+        thread.start()
+        try:
+            assert dets.wait_for(3, 20), f"run {run}: no answers\n{node.output()}"
+            for sig in signals:
+                os.killpg(node.popen.pid, sig)
+                time.sleep(0.02)
+            code = node.popen.wait(15)
+        finally:
+            streaming.clear()
+            thread.join(2)
+        log = node.output()
+        assert code == 0, f"run {run} ({what}): exit {code}\n{log}"
+        for bad in ("ERROR", "Failed to publish", "Traceback", "context is invalid"):
+            assert bad not in log, f"run {run} ({what}): {bad!r} in the log\n{log}"

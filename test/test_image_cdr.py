@@ -79,31 +79,6 @@ def test_restamp_rewrites_only_the_stamp(bgr):
         restamp(bytearray(b"\x89PNG" + b"\x00" * 20), 1, 2)
 
 
-def test_executor_choice_and_fallback(monkeypatch):
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-
-    from yolo_nano_ros.nodes import executors
-
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    try:
-        ex, why = executors.make_executor("single_threaded", context)
-        assert isinstance(ex, SingleThreadedExecutor) and "asked for" in why
-        ex, why = executors.make_executor("events", context)
-        if executors.events_executor_class() is None:
-            assert isinstance(ex, SingleThreadedExecutor) and "no EventsExecutor" in why
-        else:
-            assert not isinstance(ex, SingleThreadedExecutor) and "EventsExecutor" in why
-        monkeypatch.setattr(executors, "events_executor_class", lambda: None)  # as on Humble
-        ex, why = executors.make_executor("events", context)
-        assert isinstance(ex, SingleThreadedExecutor) and "no EventsExecutor" in why
-        with pytest.raises(ValueError, match="executor must be one of events, single_threaded"):
-            executors.make_executor("multi", context)
-    finally:
-        rclpy.shutdown(context=context)
-
-
 def test_serialized_detections_equal_rclpys_typed_message():
     from rclpy.serialization import deserialize_message
     from std_msgs.msg import Header

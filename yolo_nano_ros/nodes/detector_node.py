@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import ParameterUninitializedException
@@ -31,7 +30,7 @@ from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder
 from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
-from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, make_executor, spin_node
+from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, init_ros, make_executor, spin_node
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
     diagnostic_status,
@@ -386,7 +385,7 @@ class DetectorNode(LifecycleNode):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
+    init_ros(args)
     node = DetectorNode()
     try:
         executor, description = make_executor(node.p("executor"))

@@ -10,20 +10,36 @@ node falls back to the single-threaded executor and says so.
 The loop calls spin_once rather than spin: on rclpy 9.1 EventsExecutor.spin() never ran timers and
 did not return on shutdown here, while spin_once behaved (test/test_detector_node.py covers the node
 on both executors).
+
+Stopping: rclpy's own SIGINT/SIGTERM handlers shut the context down at once, from the signal, while
+our inference thread may be publishing: on Jazzy that logged `publisher's context is invalid`. So
+`init_ros` turns rclpy's handlers off and `spin_node` installs its own, which only ask the loop to
+stop; the node is then destroyed (its threads joined) before the context shuts down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any, Literal
 
 import rclpy
 from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 ExecutorKind = Literal["events", "single_threaded"]
 EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("events", "single_threaded")
-SPIN_TIMEOUT_S = 0.1  # how often the loop looks at rclpy.ok(); wake-ups for work are immediate
+SPIN_TIMEOUT_S = 0.1  # how often the loop looks at rclpy.ok() and stop requests; work wakes it at once
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def init_ros(args: list[str] | None = None) -> None:
+    """rclpy.init without rclpy's signal handlers (spin_node installs ones that stop in order)."""
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
 
 
 def events_executor_class() -> Any | None:
@@ -47,21 +63,42 @@ def make_executor(kind: str, context: rclpy.Context | None = None) -> tuple[Exec
     return SingleThreadedExecutor(context=context), "single-threaded executor (asked for)"
 
 
-def spin_until_shutdown(executor: Executor, context: rclpy.Context | None = None) -> None:
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT / SIGTERM set `stop`. Once one came, later ones stay ignored to the end of the process: under
+    ros2 launch a Ctrl-C arrives twice (terminal and launch), and the second must not interrupt the teardown
+    or the interpreter's exit. Without a stop request the previous handlers come back."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_IGN if stop.is_set() else handler)
+
+
+def spin_until_shutdown(executor: Executor, context: rclpy.Context | None = None,
+                        stop: threading.Event | None = None) -> None:
     context = context or rclpy.get_default_context()
-    while context.ok():
+    while context.ok() and not (stop is not None and stop.is_set()):
         executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
 
 
 def spin_node(node: Node, executor: Executor, start: Callable[[], None] | None = None) -> None:
-    """A node main's ending: `start()` (e.g. lifecycle transitions), spin until shutdown, then destroy the
-    node and shut rclpy down, also after Ctrl-C or an external shutdown during either."""
-    try:
-        if start is not None:
-            start()
-        spin_until_shutdown(executor, node.context)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    """A node main's ending: `start()` (e.g. lifecycle transitions), spin until SIGINT, SIGTERM or an external
+    shutdown, then destroy the node (which stops its threads) and only then shut rclpy down, so nothing
+    publishes or logs through a context that is gone."""
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        try:
+            if start is not None:
+                start()
+            spin_until_shutdown(executor, node.context, stop)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass
+        finally:
+            node.destroy_node()
+            rclpy.try_shutdown()

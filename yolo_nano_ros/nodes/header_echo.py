@@ -17,11 +17,11 @@ from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
 from yolo_nano_ros.image_cdr import SerializedImageDecoder
-from yolo_nano_ros.nodes.executors import make_executor, spin_node
+from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
+    init_ros(args)
     node = rclpy.create_node("yolo_nano_header_echo")
     decoder, serializer = SerializedImageDecoder(), DetectionArraySerializer()
     pub = node.create_publisher(Detection2DArray, "detections", 10)

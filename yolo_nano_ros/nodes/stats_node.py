@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.executors import SingleThreadedExecutor
@@ -27,7 +26,7 @@ from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
 from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError, clocks_label
 from yolo_nano_ros.jetson.sources import StatsSample, StatsSource, open_source
-from yolo_nano_ros.nodes.executors import spin_node
+from yolo_nano_ros.nodes.executors import init_ros, spin_node
 from yolo_nano_ros.nodes.messages import diagnostic_status
 
 NODE_NAME = "yolo_nano_stats"
@@ -229,7 +228,7 @@ class StatsNode(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
+    init_ros(args)
     node = StatsNode()
     executor = SingleThreadedExecutor()
     executor.add_node(node)
