@@ -1,13 +1,18 @@
 # yolo_nano_ros: one-command set-up, tests, demo and benchmarks on any Linux machine.
-# Everything runs from .venv (ROS 2 Kilted wheels + locally built vision_msgs); see README.md.
+# Everything runs from .venv (ROS 2 Kilted wheels + locally built vision_msgs); the Jazzy lane from
+# .venv-jazzy (Jazzy wheels, rclpy 7.1, Fast DDS 2.14); see README.md.
 VENV ?= .venv
+VENV_JAZZY ?= .venv-jazzy
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup lint test test-fast demo bench gpu-check gpu-wheelhouse clean
+.PHONY: setup setup-jazzy lint test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
 
 setup:
-	@bash scripts/setup_env.sh $(VENV)
+	@bash scripts/setup_env.sh $(VENV) kilted
+
+setup-jazzy:
+	@bash scripts/setup_env.sh $(VENV_JAZZY) jazzy
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -15,6 +20,10 @@ lint: setup
 # pytest exits 5 when it collects no tests: make treats that as a failure, as it should.
 test: setup lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every test that touches ROS (marker `ros`: rclpy, DDS, node processes, colcon), on ROS 2 Jazzy.
+test-jazzy: setup-jazzy
+	$(VENV_JAZZY)/bin/python -m pytest -m ros $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
@@ -38,4 +47,4 @@ gpu-wheelhouse:
 	python3 -m pip download --no-binary pycuda pycuda -d .gpu-wheelhouse
 
 clean:
-	rm -rf build install log .pytest_cache .ruff_cache demo_output
+	rm -rf build install log .pytest_cache .ruff_cache demo_output  # the venvs stay: rm -rf .venv .venv-jazzy

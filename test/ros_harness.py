@@ -17,11 +17,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yolo_nano_ros.dds_environment import local_dds_environment
+from yolo_nano_ros.dds_environment import local_dds_environment, replay_reliability
 from yolo_nano_ros.process_control import stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PEERS_DIR = Path(__file__).resolve().parent / "peers"
+
+
+# The QoS the tests stream camera frames with, and the detector parameter that matches it: best effort
+# (what cameras use) except on Fast DDS 2.x (Jazzy), where best-effort large frames reach a freshly
+# started subscriber only after seconds (see dds_environment.replay_reliability).
+CAMERA_RELIABILITY = replay_reliability()
+CAMERA_PARAM = f"qos_reliability:={CAMERA_RELIABILITY}"
+
+
+def camera_qos() -> Any:
+    from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+
+    if CAMERA_RELIABILITY == "best_effort":
+        return qos_profile_sensor_data
+    return QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
 
 
 def isolated_dds_env(domain_id: int) -> dict[str, str]:

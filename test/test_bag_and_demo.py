@@ -19,6 +19,7 @@ from yolo_nano_ros.data.annotations import load_split
 SAMPLES = REPO_ROOT / "data" / "samples"
 
 
+@pytest.mark.ros
 @pytest.mark.parametrize("storage", ["sqlite3", "mcap"])
 @pytest.mark.parametrize("compressed", [False, True])
 def test_coco128_to_bag_round_trip(tmp_path, storage, compressed):

@@ -19,6 +19,7 @@ from rcl_interfaces.msg import ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.serialization import serialize_message
+from ros_harness import CAMERA_PARAM, camera_qos
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
@@ -29,6 +30,8 @@ DETECTOR = Path(sys.executable).parent / "yolo_nano_detector"
 
 def start_detector(launcher, *params: str, name: str = "detector", ready: str = "listening on"):
     args = [str(DETECTOR), "--ros-args"]
+    if not any(p.startswith("qos_reliability:=") for p in params):
+        params = (CAMERA_PARAM, *params)  # what camera_qos() publishes
     for p in params:
         args += ["-p", p]
     node = launcher.start(args, name=name)
@@ -60,13 +63,17 @@ def image_msg(pixels: np.ndarray, encoding: str, frame_id: str = "camera", stamp
 def publish_until(probe, pub, msgs, collected, count: int, timeout: float = 20.0) -> None:
     """Publish messages in turn until `count` results arrived (best effort may drop some)."""
     assert probe.wait_for_subscribers(pub, timeout=20), "detector never subscribed"
+    diagnostics = probe.collect(DiagnosticArray, "/diagnostics")
     deadline = time.monotonic() + timeout
     i = 0
     while len(collected) < count and time.monotonic() < deadline:
         pub.publish(msgs[i % len(msgs)])
         i += 1
         collected.wait_for(min(count, len(collected) + 1), 0.3)
-    assert len(collected) >= count, f"only {len(collected)} of {count} results"
+    last = {kv.key: kv.value for kv in diagnostics.messages[-1].status[0].values} if len(diagnostics) else {}
+    assert len(collected) >= count, (f"only {len(collected)} of {count} results after {i} frames; the detector's "
+                                     f"last diagnostics: received {last.get('frames_received')}, "
+                                     f"answered at {last.get('processed_fps')} fps")
 
 
 @pytest.fixture
@@ -84,7 +91,7 @@ def test_real_images_give_detections_with_the_image_header(launcher, probe, demo
     expected = "serialized, decoded in place" if input_path[0].endswith("true") else "rclpy messages"
     assert expected in node.output()
     dets = probe.collect(Detection2DArray, "detections")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     bgr = bgr_image(0)
     publish_until(probe, pub, [image_msg(bgr, "bgr8", "cam_optical", (42, 99))], dets, 2)
     msg = dets.messages[0]
@@ -122,7 +129,7 @@ def LabelInfo_names(probe) -> list[str]:
 def test_every_encoding_with_step_padding_is_processed(launcher, probe, exported_model, encoding, make):
     start_detector(launcher, f"model:={exported_model[1]}", "conf_threshold:=0.00001")
     dets = probe.collect(Detection2DArray, "detections")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     bgr = bgr_image(1, (320, 240))
     pixels = make(bgr)
     row_bytes = pixels.reshape(240, -1).view(np.uint8).shape[1]
@@ -134,7 +141,7 @@ def test_every_encoding_with_step_padding_is_processed(launcher, probe, exported
 def test_compressed_jpeg_and_png(launcher, probe, demo_model):
     start_detector(launcher, f"model:={demo_model}", "compressed:=true", "conf_threshold:=0.05")
     dets = probe.collect(Detection2DArray, "detections")
-    pub = probe.publisher(CompressedImage, "image/compressed", qos_profile_sensor_data)
+    pub = probe.publisher(CompressedImage, "image/compressed", camera_qos())
     msgs = []
     for fmt, ext in (("jpeg", ".jpg"), ("png", ".png")):
         m = CompressedImage()
@@ -200,7 +207,7 @@ def test_fast_input_drops_frames_and_keeps_latency_bounded(launcher, probe, demo
     start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.5", "backend:=onnxruntime")
     dets = probe.collect(Detection2DArray, "detections")
     diags = probe.collect(DiagnosticArray, "/diagnostics")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     assert probe.wait_for_subscribers(pub, timeout=20)
     frame = image_msg(bgr_image(0, (640, 480)), "bgr8")
     start = time.monotonic()
@@ -228,7 +235,7 @@ def test_debug_image_is_drawn_only_while_someone_subscribes(launcher, probe, dem
     start_detector(launcher, f"model:={demo_model}", "diagnostics_period:=0.3")
     dets = probe.collect(Detection2DArray, "detections")
     diags = probe.collect(DiagnosticArray, "/diagnostics")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     frame = image_msg(bgr_image(0, (640, 480)), "bgr8", "cam_debug")
     publish_until(probe, pub, [frame], dets, 3)
 
@@ -268,7 +275,7 @@ def set_parameters(probe, **values) -> list[bool]:
 def test_runtime_parameter_change_and_empty_arrays(launcher, probe, demo_model):
     start_detector(launcher, f"model:={demo_model}", "conf_threshold:=0.05")
     dets = probe.collect(Detection2DArray, "detections")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     frame = image_msg(bgr_image(0), "bgr8")
     publish_until(probe, pub, [frame], dets, 1)
     assert len(dets.messages[-1].detections) > 0
@@ -295,7 +302,7 @@ def test_ctrl_c_mid_stream_ends_the_node_cleanly(launcher, probe, demo_model, ex
     """SIGINT while frames flow: the inference thread stops, the node is destroyed, exit code 0, no traceback."""
     node = start_detector(launcher, f"model:={demo_model}", f"executor:={executor}")
     dets = probe.collect(Detection2DArray, "detections")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     publish_until(probe, pub, [image_msg(bgr_image(0), "bgr8")], dets, 1)
     assert node.stop(timeout=10.0) == 0, node.output()
     assert "Traceback" not in node.output()
@@ -305,7 +312,7 @@ def test_stopping_mid_stream_at_30_hz_logs_no_error_and_exits_0(launcher, probe,
     """12 stops while a 30 Hz camera streams: SIGINT (Ctrl-C), SIGTERM (systemd, docker stop) and SIGINT twice
     (Ctrl-C under ros2 launch: the terminal and launch both send one). The inference thread must be stopped
     before the context goes, so nothing publishes or logs through it, and a second signal changes nothing."""
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     frame = image_msg(bgr_image(0, (640, 480)), "bgr8")
     streaming = threading.Event()
 

@@ -126,6 +126,7 @@ def test_corrupt_and_empty_compressed_images_raise():
         pass
 
 
+@pytest.mark.ros
 def test_one_decoder_for_rclpy_and_rosbags_messages():
     """The node (rclpy) and the bag evaluator (rosbags) hand the same function their own message classes."""
     from rclpy.serialization import deserialize_message, serialize_message

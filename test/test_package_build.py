@@ -91,6 +91,7 @@ def test_pip_only_imports_are_declared_in_setup_py():
                 assert module in readme, f"{module} (JetPack) is not mentioned in README.md"
 
 
+@pytest.mark.ros
 @pytest.mark.slow
 def test_colcon_build_installs_scripts_and_data(tmp_path):
     colcon = Path(sys.prefix) / "bin" / "colcon"

@@ -15,7 +15,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
-from rclpy.qos import qos_profile_sensor_data
+from ros_harness import CAMERA_PARAM, camera_qos
 from sensor_msgs.msg import Image
 from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
@@ -68,8 +68,8 @@ def test_stats_node_measures_the_detector_under_power_modes(launcher, probe, tmp
     import numpy as np
 
     state = tmp_path / "jetson"
-    detector = launcher.start([str(BIN / "yolo_nano_detector"), "--ros-args", "-p", f"model:={DEMO_MODEL}"],
-                              name="detector")
+    detector = launcher.start([str(BIN / "yolo_nano_detector"), "--ros-args", "-p", f"model:={DEMO_MODEL}",
+                               "-p", CAMERA_PARAM], name="detector")
     assert detector.wait_for_output("listening on", 60), detector.output()
     stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "power_mode:=MODE_15W",
                             "-p", "interval_ms:=100", "-p", "window_s:=3.0", "-p", "publish_period_s:=0.5",
@@ -78,7 +78,7 @@ def test_stats_node_measures_the_detector_under_power_modes(launcher, probe, tmp
     assert "stats source: tegrastats" in stats.output()
     diags = probe.collect(DiagnosticArray, "/diagnostics")
     fps_topic = probe.collect(Float32, "/yolo_nano_stats/fps")
-    pub = probe.publisher(Image, "image", qos_profile_sensor_data)
+    pub = probe.publisher(Image, "image", camera_qos())
     assert probe.wait_for_subscribers(pub, timeout=20)
     bgr = cv2.resize(cv2.imread(str(sorted((REPO_ROOT / "data" / "samples" / "images").glob("*.jpg"))[0])),
                      (640, 480))

@@ -20,7 +20,11 @@ def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: ob
     """`yolo_nano_detector` with model:=MODEL and each parameter as -p name:=value, output to `log`.
 
     Stop it with process_control.stop_process_group: it runs in a new session so its whole group goes.
+    Its input QoS matches what our replay tools publish (dds_environment.replay_reliability) unless given.
     """
+    from yolo_nano_ros.dds_environment import replay_reliability
+
+    parameters.setdefault("qos_reliability", replay_reliability())
     exe = Path(sys.executable).parent / "yolo_nano_detector"
     launcher = [str(exe)] if exe.exists() else [sys.executable, "-m", "yolo_nano_ros.nodes.detector_node"]
     cmd = [*launcher, "--ros-args", "-p", f"model:={model}"]

@@ -22,6 +22,7 @@ from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
 from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer, stamp_ns
+from yolo_nano_ros.dds_environment import replay_reliability
 from yolo_nano_ros.frame_pipeline import rate_hz
 from yolo_nano_ros.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
@@ -66,7 +67,9 @@ class LiveReplay:
         self.node = rclpy.create_node(node_name, context=self.context)
         self.msg_type = CompressedImage if compressed else Image
         topic = image_topic + ("/compressed" if compressed and not image_topic.endswith("compressed") else "")
-        self.pub = self.node.create_publisher(self.msg_type, topic, qos_profile_sensor_data)
+        camera_qos = (qos_profile_sensor_data if replay_reliability() == "best_effort"
+                      else QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE))
+        self.pub = self.node.create_publisher(self.msg_type, topic, camera_qos)
         self.result = ReplayResult()
         self._lock = threading.Lock()
         self._store: Any = None

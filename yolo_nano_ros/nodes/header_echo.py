@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import rclpy
-from rclpy.qos import qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
+from yolo_nano_ros.dds_environment import replay_reliability
 from yolo_nano_ros.image_cdr import SerializedImageDecoder
 from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
 
@@ -30,7 +31,10 @@ def main(args: list[str] | None = None) -> None:
     def echo(raw: bytes) -> None:
         pub.publish(serializer.serialize(decoder.decode(raw).header, no_boxes, [], []))
 
-    sub = node.create_subscription(Image, "image", echo, qos_profile_sensor_data, raw=True)
+    # The QoS the node bench replays with, as the detector it stands beside is told (detector_process).
+    qos = (qos_profile_sensor_data if replay_reliability() == "best_effort"
+           else QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE))
+    sub = node.create_subscription(Image, "image", echo, qos, raw=True)
     executor, description = make_executor("events")
     executor.add_node(node)
     node.get_logger().info(f"listening on {sub.topic_name} ({description})")
