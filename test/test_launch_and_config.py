@@ -1,37 +1,139 @@
-"""Launch file and parameter file: what robot users edit and run."""
+"""Launch file and parameter files: what robot users edit and run.
+
+The launch decisions (which parameters reach which node, in what order; RViz or not) are plain Python
+(yolo_nano_ros.nodes.launch_plan), tested here without a launch install; the launch file's mapping of
+them onto launch_ros actions is tested through a labelled double of launch (test/fakes/fake_launch.py);
+and the real detector node is started with exactly the arguments launch_ros would give it.
+"""
 
 from __future__ import annotations
 
-import ast
 import importlib.util
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import yaml
 from conftest_data import REPO_ROOT
+from fakes.fake_launch import DeclareLaunchArgument, LaunchContext, Node, OpaqueFunction, fake_launch_modules
+
+from yolo_nano_ros.nodes.launch_plan import ARGUMENTS, LaunchArgumentError, NodeSpec, plan_launch, ros_arguments
 
 LAUNCH_FILE = REPO_ROOT / "launch" / "yolo_nano.launch.py"
+PACKAGE_YAML = str(REPO_ROOT / "config" / "yolo_nano.yaml")
 REQUIRED_ARGUMENTS = {"image", "compressed", "model", "backend", "params_file", "namespace", "use_stats",
                       "power_mode", "rviz"}
+DETECTOR = Path(sys.executable).parent / "yolo_nano_detector"
 
 
-def launch_arguments_from_source() -> set[str]:
-    tree = ast.parse(LAUNCH_FILE.read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "ARGUMENTS":
-            return {k.value for k in node.value.keys}
-    raise AssertionError("ARGUMENTS not found in the launch file")
+def no_rviz(package: str, executable: str) -> bool:
+    return False
 
 
-def test_launch_file_declares_every_documented_argument():
-    assert launch_arguments_from_source() == REQUIRED_ARGUMENTS
+def detector_of(plan) -> NodeSpec:
+    return next(n for n in plan.nodes if n.executable == "yolo_nano_detector")
 
 
-def test_parameter_file_documents_every_node_parameter():
-    pytest.importorskip("rclpy")
-    from yolo_nano_ros.nodes.detector_node import PARAMETERS
+def robot_yaml(tmp_path: Path, **params) -> Path:
+    path = tmp_path / "robot.yaml"
+    path.write_text(yaml.safe_dump({"/**": {"ros__parameters": params}}))
+    return path
 
-    params = yaml.safe_load((REPO_ROOT / "config" / "yolo_nano.yaml").read_text())["/**"]["ros__parameters"]
-    assert set(params) == set(PARAMETERS)
+
+def test_every_launch_argument_is_declared_and_documented():
+    assert set(ARGUMENTS) == REQUIRED_ARGUMENTS
+    readme = (REPO_ROOT / "README.md").read_text()
+    for name, arg in ARGUMENTS.items():
+        assert f"`{name}`" in readme, f"launch argument {name} is not in the README"
+        assert arg.description
+    assert "openvino" in ARGUMENTS["backend"].description
+
+
+def test_default_launch_passes_the_package_yaml_and_nothing_over_it():
+    """An argument left at its default must not override the YAML (it used to set model to "")."""
+    plan = plan_launch({}, REPO_ROOT, no_rviz)
+    detector = detector_of(plan)
+    assert detector.parameters == (PACKAGE_YAML,)
+    assert ("image", "/camera/image_raw") in detector.remappings
+    assert ("image/compressed", "/camera/image_raw/compressed") in detector.remappings
+    assert [n.name for n in plan.nodes] == ["yolo_nano_detector"] and plan.warnings == () and plan.namespace == ""
+
+
+def test_package_yaml_then_params_file_then_given_arguments(tmp_path):
+    params = robot_yaml(tmp_path, conf_threshold=0.9)
+    plan = plan_launch({"params_file": str(params), "model": "/models/robot.onnx", "backend": "openvino",
+                        "compressed": "True", "image": "/cam/front/image_raw", "namespace": "front",
+                        "some_other_launch_file_arg": "x"}, REPO_ROOT, no_rviz)
+    detector = detector_of(plan)
+    assert detector.parameters == (PACKAGE_YAML, str(params),
+                                   {"model": "/models/robot.onnx", "backend": "openvino", "compressed": True})
+    assert ("image/compressed", "/cam/front/image_raw/compressed") in detector.remappings
+    assert plan.namespace == "front"
+
+
+def test_stats_node_gets_its_yaml_the_params_file_and_power_mode_only_when_given(tmp_path):
+    params = robot_yaml(tmp_path)
+    plan = plan_launch({"use_stats": "true", "params_file": str(params)}, REPO_ROOT, no_rviz)
+    stats = next(n for n in plan.nodes if n.executable == "yolo_nano_stats")
+    assert stats.parameters == (str(REPO_ROOT / "config" / "yolo_nano_stats.yaml"), str(params))
+    plan = plan_launch({"use_stats": "true", "power_mode": "MODE_15W"}, REPO_ROOT, no_rviz)
+    assert next(n for n in plan.nodes if n.executable == "yolo_nano_stats").parameters[-1] == {"power_mode": "MODE_15W"}
+    plan = plan_launch({"power_mode": "MODE_15W"}, REPO_ROOT, no_rviz)
+    assert len(plan.nodes) == 1 and "ignored without use_stats" in plan.warnings[0]
+
+
+def test_rviz_without_rviz2_is_one_warning_and_the_detector_still_starts():
+    plan = plan_launch({"rviz": "true"}, REPO_ROOT, no_rviz)
+    assert [n.name for n in plan.nodes] == ["yolo_nano_detector"]
+    assert len(plan.warnings) == 1 and "rviz2 is not installed" in plan.warnings[0]
+    plan = plan_launch({"rviz": "true"}, REPO_ROOT, lambda package, exe: (package, exe) == ("rviz2", "rviz2"))
+    rviz = next(n for n in plan.nodes if n.package == "rviz2")
+    assert rviz.arguments == ("-d", str(REPO_ROOT / "config" / "yolo_nano.rviz")) and plan.warnings == ()
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({"rviz": "maybe"}, r"rviz:='maybe' is not a boolean"),
+    ({"use_stats": "2"}, r"use_stats:='2' is not a boolean"),
+    ({"backend": "cuda"}, r"backend:='cuda': use one of auto, tensorrt, openvino, onnxruntime, torch"),
+    ({"params_file": "/nonexistent/robot.yaml"}, r"params_file:='/nonexistent/robot.yaml': no such file"),
+])
+def test_bad_launch_arguments_are_one_line_errors(given, message):
+    with pytest.raises(LaunchArgumentError, match=message):
+        plan_launch(given, REPO_ROOT, no_rviz)
+
+
+def run_launch_file_with_the_double(monkeypatch, configurations: dict[str, str]):
+    packages = pytest.importorskip("ament_index_python.packages")
+    monkeypatch.setattr(packages, "get_package_share_directory", lambda name: str(REPO_ROOT))
+    monkeypatch.setattr("yolo_nano_ros.nodes.launch_plan.executable_in_ament_index", no_rviz)
+    with fake_launch_modules() as logger:
+        spec = importlib.util.spec_from_file_location("yolo_nano_launch_under_double", LAUNCH_FILE)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        monkeypatch.setattr(module, "plan_launch", lambda given, share: plan_launch(given, share, no_rviz))
+        description = module.generate_launch_description()
+        declared = {a.name: a.default_value for a in description.entities if isinstance(a, DeclareLaunchArgument)}
+        opaque = [a for a in description.entities if isinstance(a, OpaqueFunction)]
+        assert len(opaque) == 1, "the nodes must be made at launch time, from the plan"
+        defaults = {name: value or "" for name, value in declared.items()}
+        actions = opaque[0].function(LaunchContext({**defaults, **configurations}))
+    return declared, actions, logger.warnings
+
+
+def test_the_launch_file_maps_the_plan_onto_launch_ros_nodes(monkeypatch, tmp_path):
+    params = robot_yaml(tmp_path, conf_threshold=0.9)
+    declared, actions, warnings = run_launch_file_with_the_double(
+        monkeypatch, {"params_file": str(params), "rviz": "true", "namespace": "front", "use_stats": "true"})
+    assert declared == {name: arg.default for name, arg in ARGUMENTS.items()}
+    assert all(isinstance(a, Node) for a in actions)
+    detector, stats = (a.kwargs for a in actions)
+    assert detector["executable"] == "yolo_nano_detector" and detector["namespace"] == "front"
+    assert detector["parameters"] == [PACKAGE_YAML, str(params)]
+    assert ("image", "/camera/image_raw") in detector["remappings"]
+    assert stats["executable"] == "yolo_nano_stats"
+    assert warnings == ["rviz:=true but rviz2 is not installed here (apt install ros-$ROS_DISTRO-rviz2); "
+                        "starting without RViz"]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("launch_ros") is None,
@@ -41,12 +143,25 @@ def test_launch_description_builds():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     description = module.generate_launch_description()
-    from launch.actions import DeclareLaunchArgument
+    from launch.actions import DeclareLaunchArgument as RealDeclare
+    from launch.actions import OpaqueFunction as RealOpaque
 
-    declared = {a.name for a in description.entities if isinstance(a, DeclareLaunchArgument)}
+    declared = {a.name for a in description.entities if isinstance(a, RealDeclare)}
     assert declared == REQUIRED_ARGUMENTS
+    assert any(isinstance(a, RealOpaque) for a in description.entities)
 
 
+@pytest.mark.ros
+def test_parameter_file_documents_every_node_parameter():
+    pytest.importorskip("rclpy")
+    from yolo_nano_ros.nodes.detector_node import PARAMETERS
+
+    params = yaml.safe_load((REPO_ROOT / "config" / "yolo_nano.yaml").read_text())["/**"]["ros__parameters"]
+    assert set(params) == set(PARAMETERS)
+    assert params["model"] == "" and PARAMETERS["model"][0] == "", "empty model = the demo weights, everywhere"
+
+
+@pytest.mark.ros
 def test_stats_parameter_file_documents_every_stats_parameter():
     pytest.importorskip("rclpy")
     from yolo_nano_ros.nodes.stats_node import PARAMETERS
@@ -55,3 +170,74 @@ def test_stats_parameter_file_documents_every_stats_parameter():
     params = yaml.safe_load(text)["/**/yolo_nano_stats"]["ros__parameters"]
     assert set(params) == set(PARAMETERS)
     assert params["jetson_clocks"] == "unchanged" and params["detection_topics"] == ["detections"]
+
+
+# ----------------------------------------------------------------------------------- the real node
+def get_parameters(probe, *names: str) -> list:
+    from rcl_interfaces.srv import GetParameters
+
+    client = probe.node.create_client(GetParameters, "/yolo_nano_detector/get_parameters")
+    assert client.wait_for_service(10)
+    future = client.call_async(GetParameters.Request(names=list(names)))
+    deadline = time.monotonic() + 10
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return list(future.result().values)
+
+
+def answers_one_image(probe, qos) -> None:
+    import cv2
+    from conftest_data import coco128_images
+    from sensor_msgs.msg import Image
+    from vision_msgs.msg import Detection2DArray
+
+    dets = probe.collect(Detection2DArray, "detections")
+    pub = probe.publisher(Image, "image", qos)
+    bgr = cv2.imread(str(coco128_images(1)[0]))
+    msg = Image(height=bgr.shape[0], width=bgr.shape[1], encoding="bgr8", step=bgr.shape[1] * 3, data=bgr.tobytes())
+    msg.header.frame_id = "launch_test"
+    assert probe.wait_for_subscribers(pub, timeout=20)
+    deadline = time.monotonic() + 20
+    while not len(dets) and time.monotonic() < deadline:
+        pub.publish(msg)
+        dets.wait_for(1, 0.3)
+    assert len(dets) and dets.messages[0].header.frame_id == "launch_test"
+
+
+@pytest.mark.ros
+def test_params_file_reaches_the_real_node_as_launch_passes_it(launcher, probe, tmp_path):
+    """The issue's case: a params_file setting conf 0.9, 7 detections, reliable QoS used to leave 0.25 / 100 /
+    best_effort in effect. Here the node gets exactly the --ros-args launch_ros builds from the plan."""
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+    params = robot_yaml(tmp_path, conf_threshold=0.9, max_detections=7, qos_reliability="reliable")
+    plan = plan_launch({"params_file": str(params), "image": "/image"}, REPO_ROOT, no_rviz)
+    counter = iter(range(100))
+
+    def write_yaml(content: dict) -> Path:
+        path = tmp_path / f"launch_params_{next(counter)}.yaml"
+        path.write_text(yaml.safe_dump(content))
+        return path
+
+    node = launcher.start([str(DETECTOR), *ros_arguments(detector_of(plan), plan.namespace, write_yaml)],
+                          name="detector")
+    assert node.wait_for_output("listening on", 60), node.output()
+    assert "listening on /image (reliable" in node.output()
+    conf, max_dets = get_parameters(probe, "conf_threshold", "max_detections")
+    assert (conf.double_value, max_dets.integer_value) == (0.9, 7)
+    assert "yolo_nano_coco128_voc.onnx" in node.output(), "empty model = the shipped demo weights"
+    answers_one_image(probe, QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE))
+
+
+@pytest.mark.ros
+def test_the_package_yaml_alone_starts_the_demo_weights_and_answers(launcher, probe):
+    """`yolo_nano_detector --ros-args --params-file config/yolo_nano.yaml`, no model parameter: active, answering."""
+    from ros_harness import CAMERA_PARAM, camera_qos
+
+    args = [str(DETECTOR), "--ros-args", "--params-file", PACKAGE_YAML]
+    if "best_effort" not in CAMERA_PARAM:  # Fast DDS 2.x (Jazzy): see dds_environment.replay_reliability
+        args += ["-p", CAMERA_PARAM]
+    node = launcher.start(args, name="detector")
+    assert node.wait_for_output("listening on", 60), node.output()
+    assert "models/yolo_nano_coco128_voc.onnx" in node.output()
+    answers_one_image(probe, camera_qos())

@@ -38,6 +38,7 @@ from yolo_nano_ros.nodes.messages import (
     label_info_msg,
     rgb_image_msg,
 )
+from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
 from yolo_nano_ros.runtime.detector import Detector
@@ -63,24 +64,8 @@ class ReceivedFrame:
     arrival_clock_ns: int
 
 
-def default_model_path() -> str:
-    """The demo weights, from the install space on a robot or the source tree in a venv."""
-    candidates = [Path(__file__).resolve().parents[2] / "models"]
-    try:
-        from ament_index_python.packages import get_package_share_directory
-
-        candidates.insert(0, Path(get_package_share_directory("yolo_nano_ros")) / "models")
-    except Exception:  # not installed through colcon: fine, the source tree is the fallback
-        pass
-    for folder in candidates:
-        model = folder / "yolo_nano_coco128_voc.onnx"
-        if model.is_file():
-            return str(model)
-    return ""
-
-
 PARAMETERS: dict[str, tuple[Any, str]] = {
-    "model": (None, "path to .onnx / .engine / .pt (default: the shipped demo weights)"),
+    "model": ("", "path to .onnx / .engine / .pt; empty = the shipped demo weights (not a deployable detector)"),
     "backend": ("auto", "auto | tensorrt | openvino | onnxruntime | torch"),
     "precision": ("fp16", "TensorRT engine precision (fp16 | int8 | fp32); OpenVINO: fp16 = the CPU's native "
                           "reduced precision (bf16 on x86), bf16, fp32"),
@@ -111,12 +96,11 @@ class DetectorNode(LifecycleNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(NODE_NAME, **kwargs)
         for name, (default, doc) in PARAMETERS.items():
-            if name == "model":
-                default = default_model_path()
             self.declare_parameter(name, default, ParameterDescriptor(description=doc))
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.detector: Detector | None = None
+        self.model_path = ""  # the file configure loaded (the demo weights when `model` is empty)
         self.slot: LatestFrameSlot[ReceivedFrame] = LatestFrameSlot()
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.latency = {k: LatencyWindow() for k in ("transport", "handoff", "convert", "pre", "infer", "post",
@@ -188,9 +172,10 @@ class DetectorNode(LifecycleNode):
             return self._fail_configure(f"configure failed: {type(exc).__name__}: {exc}")
 
     def _configure(self) -> TransitionCallbackReturn:
-        model = self.p("model")
-        if not model:
-            return self._fail_configure("parameter `model` is empty and no demo weights were found")
+        try:
+            model = str(resolve_model(self.p("model")))
+        except FileNotFoundError as exc:
+            return self._fail_configure(str(exc))
         try:
             cache = self.p("engine_cache_dir")
             cpu = CpuSettings(threads=self.p("cpu_threads"), spin=self.p("cpu_spin"),
@@ -202,7 +187,7 @@ class DetectorNode(LifecycleNode):
                                           log=self.get_logger().info, cpu=cpu)
         except Exception as exc:  # a model that cannot load must not take the node down
             return self._fail_configure(f"cannot load model {model}: {exc}")
-        self.detector = detector
+        self.detector, self.model_path = detector, model
         detector.settings = self._settings()
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
                                f"input {detector.info.input_size}, {len(detector.class_names)} classes")
@@ -362,7 +347,7 @@ class DetectorNode(LifecycleNode):
             "state": self.state_message, "input_rate_hz": self.input_rate.rate(),
             "processed_fps": self.output_rate.rate(), "frames_received": self.slot.received,
             "frames_dropped": self.slot.dropped, "debug_images_drawn": self.debug_images_drawn,
-            "model": self.p("model"),
+            "model": self.model_path or self.p("model") or "(demo weights)",
         }
         if self.detector is not None:
             values |= {"backend": self.detector.backend.name, "precision": self.detector.backend.precision}

@@ -1,0 +1,153 @@
+"""What `ros2 launch yolo_nano_ros yolo_nano.launch.py` starts, decided in plain Python.
+
+launch/yolo_nano.launch.py is a thin mapping of a LaunchPlan onto launch_ros actions, so everything that
+can go wrong here is tested without a launch install:
+- parameters reach each node in this order, later ones winning: the package YAML, then `params_file`,
+  then only the arguments given on the command line (an argument left at its empty default overrides
+  nothing, so a params_file can set `conf_threshold`, `backend`, ...);
+- an empty `model` anywhere means the shipped demo weights (the node resolves it: paths.resolve_model);
+- RViz is started only where rviz2 is installed; elsewhere one warning, and the detector still runs
+  (launch_ros would abort the whole launch on a missing package and orphan the nodes already started).
+No rclpy or launch import here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yolo_nano_ros.runtime.backend_select import BACKENDS
+
+PACKAGE = "yolo_nano_ros"
+TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+class LaunchArgumentError(ValueError):
+    """A launch argument that cannot mean anything: names the argument, the value and what it takes."""
+
+
+@dataclass(frozen=True)
+class LaunchArgument:
+    default: str
+    description: str
+
+
+# Empty defaults mean "not given": the YAML files decide. Their values are documented in config/*.yaml.
+ARGUMENTS: dict[str, LaunchArgument] = {
+    "image": LaunchArgument("/camera/image_raw", "input image topic (with compressed:=true the base topic; "
+                                                 "/compressed is appended)"),
+    "compressed": LaunchArgument("", "true: subscribe to <image>/compressed (sensor_msgs/CompressedImage); "
+                                     "empty = the YAML's value (false)"),
+    "model": LaunchArgument("", "model file (.onnx / .engine / .pt); empty = params_file's, else the shipped "
+                                "demo weights"),
+    "backend": LaunchArgument("", f"{' | '.join(BACKENDS)}; empty = the YAML's value (auto)"),
+    "params_file": LaunchArgument("", "YAML with parameters for the detector (and stats) node, applied after "
+                                      "the package's config/yolo_nano.yaml; see that file for every parameter"),
+    "namespace": LaunchArgument("", "namespace for the nodes and their topics"),
+    "use_stats": LaunchArgument("false", "also start the Jetson stats node (FPS, power, images/s/W)"),
+    "power_mode": LaunchArgument("", "nvpmodel mode (name or ID) the stats node sets at start-up; empty = "
+                                     "leave as is"),
+    "rviz": LaunchArgument("false", "start RViz showing the annotated image (skipped with a warning where "
+                                    "rviz2 is not installed)"),
+}
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """One node to start; `parameters` are YAML paths and dicts, applied in order (later wins)."""
+
+    package: str
+    executable: str
+    name: str
+    parameters: tuple[str | dict[str, Any], ...] = ()
+    remappings: tuple[tuple[str, str], ...] = ()
+    arguments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    namespace: str
+    nodes: tuple[NodeSpec, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+
+def parse_bool(name: str, value: str) -> bool:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise LaunchArgumentError(f"launch argument {name}:={value!r} is not a boolean (use true or false)")
+
+
+def executable_in_ament_index(package: str, executable: str) -> bool:
+    """Whether launch_ros could start `package`'s `executable` (it looks in <prefix>/lib/<package>/)."""
+    try:
+        from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+    except ImportError:
+        return False
+    try:
+        prefix = Path(get_package_prefix(package))
+    except (PackageNotFoundError, ValueError, OSError):  # OSError: AMENT_PREFIX_PATH unset (no ROS sourced)
+        return False
+    return (prefix / "lib" / package / executable).is_file()
+
+
+def plan_launch(given: Mapping[str, str], share_dir: Path,
+                executable_exists: Callable[[str, str], bool] = executable_in_ament_index) -> LaunchPlan:
+    """The nodes for these launch arguments (launch's context.launch_configurations: every value a string;
+    configurations that are not ours are ignored). LaunchArgumentError for a value that means nothing."""
+    args = {name: str(given.get(name, arg.default)) for name, arg in ARGUMENTS.items()}
+    config = share_dir / "config"
+    params_file = args["params_file"].strip()
+    if params_file and not Path(params_file).expanduser().is_file():
+        raise LaunchArgumentError(f"launch argument params_file:={params_file!r}: no such file")
+    extra_files: tuple[str, ...] = (str(Path(params_file).expanduser()),) if params_file else ()
+
+    overrides: dict[str, Any] = {}
+    if args["model"].strip():
+        overrides["model"] = args["model"].strip()
+    if args["backend"].strip():
+        if args["backend"].strip() not in BACKENDS:
+            raise LaunchArgumentError(f"launch argument backend:={args['backend']!r}: use one of {', '.join(BACKENDS)}")
+        overrides["backend"] = args["backend"].strip()
+    if args["compressed"].strip():
+        overrides["compressed"] = parse_bool("compressed", args["compressed"])
+    image = args["image"].strip() or ARGUMENTS["image"].default
+    detector = NodeSpec(
+        PACKAGE, "yolo_nano_detector", "yolo_nano_detector",
+        parameters=(str(config / "yolo_nano.yaml"), *extra_files, *((overrides,) if overrides else ())),
+        remappings=(("image", image), ("image/compressed", image.rstrip("/") + "/compressed")),
+    )
+    nodes = [detector]
+    warnings: list[str] = []
+    if parse_bool("use_stats", args["use_stats"]):
+        stats_overrides = {"power_mode": args["power_mode"].strip()} if args["power_mode"].strip() else {}
+        nodes.append(NodeSpec(PACKAGE, "yolo_nano_stats", "yolo_nano_stats", parameters=(
+            str(config / "yolo_nano_stats.yaml"), *extra_files, *((stats_overrides,) if stats_overrides else ()))))
+    elif args["power_mode"].strip():
+        warnings.append(f"power_mode:={args['power_mode']} is ignored without use_stats:=true")
+    if parse_bool("rviz", args["rviz"]):
+        if executable_exists("rviz2", "rviz2"):
+            nodes.append(NodeSpec("rviz2", "rviz2", "rviz2", arguments=("-d", str(config / "yolo_nano.rviz"))))
+        else:
+            warnings.append("rviz:=true but rviz2 is not installed here (apt install ros-$ROS_DISTRO-rviz2); "
+                            "starting without RViz")
+    return LaunchPlan(namespace=args["namespace"].strip(), nodes=tuple(nodes), warnings=tuple(warnings))
+
+
+def ros_arguments(spec: NodeSpec, namespace: str, write_yaml: Callable[[dict[str, Any]], Path]) -> list[str]:
+    """The `--ros-args` launch_ros gives a Node for this spec: every parameter entry as a --params-file in
+    order (dicts written as a `/**` YAML first), remappings as -r, the namespace as __ns. Used by the tests
+    to start the real node exactly as a launch would."""
+    out = ["--ros-args"]
+    for entry in spec.parameters:
+        path = write_yaml({"/**": {"ros__parameters": entry}}) if isinstance(entry, dict) else Path(entry)
+        out += ["--params-file", str(path)]
+    for src, dst in spec.remappings:
+        out += ["-r", f"{src}:={dst}"]
+    if namespace:
+        out += ["-r", f"__ns:={namespace if namespace.startswith('/') else '/' + namespace}"]
+    return out
