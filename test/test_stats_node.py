@@ -115,6 +115,39 @@ def test_stats_node_measures_the_detector_under_power_modes(launcher, probe, tmp
     assert stats.alive() and detector.alive()
 
 
+def set_bool(probe, name: str, value: bool):
+    param = ParameterMsg(name=name, value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=value))
+    return call(probe, SetParameters, "/yolo_nano_stats/set_parameters",
+                SetParameters.Request(parameters=[param])).results[0]
+
+
+def test_nothing_set_from_the_graph_can_reboot_the_board(launcher, probe, tmp_path):
+    """An unsecured graph lets anyone set parameters: allow_reboot is read-only, and a run-time switch to a mode
+    that needs a reboot is refused even when allow_reboot was true at start-up; allow_runtime_power_mode:=false
+    closes run-time switches altogether."""
+    state = tmp_path / "jetson"
+    stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "allow_reboot:=true"],
+                           name="stats", extra_env=fake_env(state))
+    assert stats.wait_for_output("measuring FPS on detections", 30), stats.output()
+    mode_before = (state / "mode").read_text() if (state / "mode").exists() else None
+    for name in ("allow_reboot", "allow_runtime_power_mode"):
+        answer = set_bool(probe, name, True)
+        assert not answer.successful and "read-only" in answer.reason, (name, answer.reason)
+    refused = set_power_mode(probe, "MAXN")
+    assert not refused.successful and "needs a reboot" in refused.reason
+    assert ((state / "mode").read_text() if (state / "mode").exists() else None) == mode_before
+    assert "REBOOT" not in (state / "calls.log").read_text(), "the fake nvpmodel logs a reboot it was allowed"
+    assert set_power_mode(probe, "MODE_30W_ALL").successful, "a switch without reboot stays possible"
+    stats.stop()
+
+    stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "allow_runtime_power_mode:=false"],
+                           name="stats_closed", extra_env=fake_env(state))
+    assert stats.wait_for_output("measuring FPS on detections", 30), stats.output()
+    refused = set_power_mode(probe, "MODE_15W")
+    assert not refused.successful and "allow_runtime_power_mode" in refused.reason
+    assert (state / "mode").read_text() == "3", "MODE_30W_ALL (ID 3) from before stays"
+
+
 def test_stats_node_survives_a_board_without_root_or_tools(launcher, probe, tmp_path):
     env = fake_env(tmp_path / "jetson") | {"FAKE_NVPMODEL": "denied", "FAKE_TEGRASTATS_GARBAGE": "1"}
     stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "power_mode:=MODE_30W_ALL",

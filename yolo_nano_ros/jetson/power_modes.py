@@ -155,7 +155,7 @@ class PowerModeControl:
             if REBOOT_PROMPT.search(result.output) and not allow_reboot:
                 raise RebootRequiredError(
                     f"switching to {target.name} (ID {target.id}) needs a reboot (a different GPU power-gating "
-                    "mask or CPU count); refused. Set allow_reboot to true to let nvpmodel reboot the board.")
+                    "mask or CPU count); refused. Only a start-up switch with allow_reboot: true may reboot the board.")
             if result.returncode != 0 or "NVPM ERROR" in result.output:
                 raise _explain_failure(f"nvpmodel -m {target.id}", result)
             now = self.current()

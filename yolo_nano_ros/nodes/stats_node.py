@@ -5,6 +5,10 @@ are plain Python in yolo_nano_ros.jetson. Publishes /diagnostics and plain numbe
 (~/fps, ~/power_w, ~/images_per_s_per_w, ~/mj_per_frame). The power mode is a parameter: set at
 start-up and changeable at run time (`ros2 param set /yolo_nano_stats power_mode MODE_30W`); the
 parameter call fails with the reason when the switch is refused. ~/set_jetson_clocks (SetBool).
+
+Anyone on an unsecured ROS graph can set parameters, so nothing set at run time can reboot the board:
+`allow_reboot` and `allow_runtime_power_mode` are read-only (start-up only), and a run-time switch is
+only made to a mode that needs no reboot, whatever allow_reboot says.
 """
 
 from __future__ import annotations
@@ -38,11 +42,18 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "window_s": (10.0, "FPS and mean power are computed over this window (seconds)"),
     "publish_period_s": (1.0, "diagnostics and numeric topics period (seconds)"),
     "power_mode": ("", "nvpmodel mode name or ID to switch to; empty = leave as is (runtime-changeable)"),
-    "allow_reboot": (False, "allow a power-mode switch that reboots the board"),
+    "allow_reboot": (False, "start-up only (read-only): let the start-up power_mode switch reboot the board; "
+                            "run-time switches never reboot"),
+    "allow_runtime_power_mode": (True, "start-up only (read-only): accept `ros2 param set power_mode` at run "
+                                       "time (modes that need no reboot only)"),
     "jetson_clocks": ("unchanged", "unchanged | on | off, applied at start-up"),
     "command_timeout_s": (10.0, "timeout for each nvpmodel / jetson_clocks call"),
     "tegrastats_path": ("tegrastats", "tegrastats executable (name on PATH or a path)"),
 }
+
+
+# What the graph must not change once the node runs: rclpy refuses to set these.
+READ_ONLY_PARAMETERS = frozenset({"allow_reboot", "allow_runtime_power_mode"})
 
 
 class StatsNode(Node):
@@ -51,7 +62,8 @@ class StatsNode(Node):
         for name, (default, doc) in PARAMETERS.items():
             # YAML turns `on` into true and `15` into an integer: accept any type, read as text.
             dynamic = name in ("power_mode", "jetson_clocks")
-            self.declare_parameter(name, default, ParameterDescriptor(description=doc, dynamic_typing=dynamic))
+            self.declare_parameter(name, default, ParameterDescriptor(description=doc, dynamic_typing=dynamic,
+                                                                      read_only=name in READ_ONLY_PARAMETERS))
         self.throttle = ErrorThrottle(5.0)
         self.errors: dict[str, int] = {}
         self.last_error = ""
@@ -112,7 +124,7 @@ class StatsNode(Node):
             self._error("power_mode", str(exc))
         wanted = str(self.p("power_mode")).strip()
         if wanted:
-            self._switch(wanted)
+            self._switch(wanted, allow_reboot=bool(self.p("allow_reboot")))
         clocks = {"true": "on", "false": "off"}.get(str(self.p("jetson_clocks")).lower(),
                                                     str(self.p("jetson_clocks")).lower())
         if clocks not in ("on", "off", "unchanged"):
@@ -124,10 +136,10 @@ class StatsNode(Node):
                 self._error("jetson_clocks", str(exc))
         self.clocks = self.power.clocks_pinned()
 
-    def _switch(self, wanted: str) -> str | None:
+    def _switch(self, wanted: str, allow_reboot: bool) -> str | None:
         """None on success, else the reason."""
         try:
-            self.mode = self.power.set_mode(wanted, bool(self.p("allow_reboot")))
+            self.mode = self.power.set_mode(wanted, allow_reboot)
             self.window = EfficiencyWindow(self.window.window_s)  # FPS/W from before the switch do not count
             self.get_logger().info(f"power mode now {self.mode.name} (ID {self.mode.id})")
             return None
@@ -138,12 +150,15 @@ class StatsNode(Node):
     def _on_parameters(self, params: list[Parameter]) -> SetParametersResult:
         for param in params:
             if param.name == "power_mode" and param.value is not None and str(param.value).strip():
+                if not self.p("allow_runtime_power_mode"):
+                    return SetParametersResult(successful=False, reason="run-time power-mode switches are off "
+                                               "(allow_runtime_power_mode: false at start-up)")
                 if not self.power.available():
                     return SetParametersResult(successful=False, reason="nvpmodel not found: not a Jetson")
-                reason = self._switch(str(param.value))
+                reason = self._switch(str(param.value), allow_reboot=False)  # never a reboot from the graph
                 if reason:
                     return SetParametersResult(successful=False, reason=reason)
-            elif param.name not in ("power_mode", "allow_reboot"):
+            elif param.name != "power_mode":
                 return SetParametersResult(successful=False, reason=f"{param.name} is read at start-up only")
         return SetParametersResult(successful=True)
 
