@@ -401,8 +401,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from yolo_nano_ros.errors import YoloNanoError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except YoloNanoError as exc:  # a known failure: one line saying what and where; anything else keeps its traceback
+        print(f"yolo-nano {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

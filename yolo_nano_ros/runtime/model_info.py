@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.runtime.postprocess import HeadSpec
 
 METADATA_KEY = "yolo_nano_config"
@@ -21,7 +22,7 @@ UINT8_INPUT_FORMAT = "uint8_nhwc_rgb"  # NHWC uint8 RGB in, normalisation inside
 FLOAT_INPUT_FORMAT = "float32_nchw_rgb_0_1"
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(YoloNanoError, RuntimeError):
     """A model file that cannot be used; the message says what to do."""
 
 

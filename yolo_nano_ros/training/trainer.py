@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from yolo_nano_ros.data.annotations import load_split_spec
-from yolo_nano_ros.model.checkpoint import save_checkpoint
+from yolo_nano_ros.model.checkpoint import load_checkpoint, save_checkpoint
 from yolo_nano_ros.model.config import YoloNanoConfig
 from yolo_nano_ros.model.yolo_nano import YoloNano
 from yolo_nano_ros.runtime.backends.torch_backend import TorchBackend
@@ -112,7 +112,7 @@ def train(s: TrainSettings) -> TrainResult:
                             if "anchors" in spec else {}))
     model = YoloNano(cfg).to(device)
     if s.weights:
-        state = torch.load(s.weights, map_location="cpu", weights_only=False)["model"]
+        state = load_checkpoint(Path(s.weights))["model"]
         model.load_state_dict(state)
     ema = ModelEMA(model)
     optimizer = make_optimizer(model, s)
@@ -135,7 +135,7 @@ def train(s: TrainSettings) -> TrainResult:
     if s.resume:
         if not last_path.exists():
             raise FileNotFoundError(f"--resume: no checkpoint at {last_path}")
-        ckpt = torch.load(last_path, map_location="cpu", weights_only=False)
+        ckpt = load_checkpoint(last_path)
         model.load_state_dict(ckpt["raw_model"])
         ema.ema.load_state_dict(ckpt["model"])
         ema.updates = ckpt["ema_updates"]

@@ -1,0 +1,12 @@
+"""The package's exception root. A YoloNanoError is a known failure with a one-line message that says
+what and where; console scripts print it and exit 2, anything else is a bug and keeps its traceback."""
+
+from __future__ import annotations
+
+
+class YoloNanoError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class UnsafeCheckpointError(YoloNanoError, ValueError):
+    """A checkpoint that holds more than tensors and plain data: refused, nothing of it was run."""
