@@ -59,16 +59,16 @@ setup(
     license="Apache-2.0",
     entry_points={
         "console_scripts": [
-            "yolo-nano = yolo_nano_ros.cli:main",
+            "yolo-nano = yolo_nano_ros.apps.cli:main",
             "yolo_nano_detector = yolo_nano_ros.nodes.detector_node:main",
             "yolo-nano-bag = yolo_nano_ros.bag.make_bag:main",
-            "yolo-nano-demo = yolo_nano_ros.demo:main",
-            "yolo-nano-ros-check = yolo_nano_ros.environment_check:main",
-            "yolo-nano-node-bench = yolo_nano_ros.node_bench:main",
-            "yolo-nano-eval = yolo_nano_ros.bag.eval_cli:main",
+            "yolo-nano-demo = yolo_nano_ros.apps.demo:main",
+            "yolo-nano-ros-check = yolo_nano_ros.apps.environment_check:main",
+            "yolo-nano-node-bench = yolo_nano_ros.apps.node_bench:main",
+            "yolo-nano-eval = yolo_nano_ros.apps.eval_cli:main",
             "yolo_nano_stats = yolo_nano_ros.nodes.stats_node:main",
-            "yolo-nano-stats = yolo_nano_ros.jetson.stats_cli:main",
-            "yolo-nano-power-sweep = yolo_nano_ros.power_sweep:main",
+            "yolo-nano-stats = yolo_nano_ros.apps.stats_cli:main",
+            "yolo-nano-power-sweep = yolo_nano_ros.apps.power_sweep:main",
         ],
     },
 )

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yolo_nano_ros.dds_environment import local_dds_environment, replay_reliability
-from yolo_nano_ros.process_control import stop_process_group
+from yolo_nano_ros.harness.dds_environment import local_dds_environment, replay_reliability
+from yolo_nano_ros.harness.process_control import stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PEERS_DIR = Path(__file__).resolve().parent / "peers"

@@ -61,7 +61,7 @@ def test_bag_cli_and_clear_errors(tmp_path, capsys):
 @pytest.mark.ros
 def test_make_demo_replays_a_real_bag_through_the_real_node(tmp_path):
     """The README's main job: real images, real bag, real node process, real model, real DDS."""
-    r = subprocess.run([sys.executable, "-m", "yolo_nano_ros.demo", "--out", str(tmp_path), "--passes", "1"],
+    r = subprocess.run([sys.executable, "-m", "yolo_nano_ros.apps.demo", "--out", str(tmp_path), "--passes", "1"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "answered 12" in r.stdout and "FPS" in r.stdout and "latency" in r.stdout

@@ -56,7 +56,7 @@ def test_aligned_variant_rounds_every_width_to_8():
 
 
 def test_bench_arch_cli_json_has_the_documented_keys():
-    r = subprocess.run([sys.executable, "-m", "yolo_nano_ros.cli", "bench", "arch", "--json",
+    r = subprocess.run([sys.executable, "-m", "yolo_nano_ros.apps.cli", "bench", "arch", "--json",
                         "--networks", "yolo-nano", "tiny-yolov3"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)

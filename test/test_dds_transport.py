@@ -102,7 +102,7 @@ def test_vision_msgs_definitions_match_rosbags_cdr():
     """
     from rosbags.typesys import Stores, get_typestore
 
-    from yolo_nano_ros.vision_msgs_types import register_vision_msgs
+    from yolo_nano_ros.msgs.vision_msgs_types import register_vision_msgs
 
     store = get_typestore(Stores.ROS2_JAZZY)
     register_vision_msgs(store)
@@ -131,7 +131,7 @@ def test_built_type_hash_matches_rosbags_rihs01(name):
 
     from rosbags.typesys import Stores, get_typestore
 
-    from yolo_nano_ros.vision_msgs_types import register_vision_msgs
+    from yolo_nano_ros.msgs.vision_msgs_types import register_vision_msgs
 
     description = json.loads((Path(sys.prefix) / "share/vision_msgs/msg" / f"{name}.json").read_text())
     built = {h["type_name"]: h["hash_string"] for h in description["type_hashes"]}

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter, rate_hz
+from yolo_nano_ros.pipeline.frame_pipeline import LatestFrameSlot, RateMeter, rate_hz
 
 
 def test_newest_frame_wins_and_replacements_count_as_drops():
@@ -60,7 +60,7 @@ def test_rate_meter():
 
 
 def test_error_throttle_is_per_kind_and_counts_suppressed():
-    from yolo_nano_ros.error_throttle import ErrorThrottle
+    from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 
     t = ErrorThrottle(5.0)
     assert t.admit("truncated", now=0.0) == 0

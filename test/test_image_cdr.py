@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest_data import coco128_images
 
-from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder, restamp
-from yolo_nano_ros.image_encodings import image_message_to_array
+from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder, restamp
+from yolo_nano_ros.msgs.image_encodings import image_message_to_array
 
 pytestmark = pytest.mark.ros
 
@@ -84,7 +84,7 @@ def test_serialized_detections_equal_rclpys_typed_message():
     from std_msgs.msg import Header
     from vision_msgs.msg import Detection2DArray
 
-    from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
+    from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer
     from yolo_nano_ros.nodes.messages import detections_to_msg
     from yolo_nano_ros.runtime.postprocess import Detections
 

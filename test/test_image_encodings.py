@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest_data import coco128_images
 
-from yolo_nano_ros.image_encodings import (
+from yolo_nano_ros.msgs.image_encodings import (
     SUPPORTED_ENCODINGS,
     ImageConversionError,
     UnsupportedEncodingError,
@@ -133,7 +133,7 @@ def test_one_decoder_for_rclpy_and_rosbags_messages():
     from sensor_msgs.msg import CompressedImage, Image
 
     from yolo_nano_ros.bag.make_bag import typestore
-    from yolo_nano_ros.image_encodings import image_message_to_array
+    from yolo_nano_ros.msgs.image_encodings import image_message_to_array
 
     store = typestore()
     rgb = np.random.default_rng(3).integers(0, 255, (6, 5, 3), dtype=np.uint8)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest_data import TEGRASTATS_SAMPLES
 
+from yolo_nano_ros.apps.stats_cli import parse_lines
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
 from yolo_nano_ros.jetson.power_modes import (
     PowerMode,
@@ -29,7 +30,6 @@ from yolo_nano_ros.jetson.power_modes import (
     resolve_mode,
 )
 from yolo_nano_ros.jetson.sources import HostSource, TegrastatsSource, open_source
-from yolo_nano_ros.jetson.stats_cli import parse_lines
 from yolo_nano_ros.jetson.tegrastats import TegrastatsParseError, parse_tegrastats
 
 FAKE_BIN = Path(__file__).resolve().parent / "fakes" / "bin"

@@ -92,7 +92,7 @@ def test_aligned_variant_rounds_every_width_to_8():
 
 
 def test_info_cli_json():
-    out = subprocess.run([sys.executable, "-m", "yolo_nano_ros.cli", "info", "--json"],
+    out = subprocess.run([sys.executable, "-m", "yolo_nano_ros.apps.cli", "info", "--json"],
                          capture_output=True, text=True, check=True, timeout=120).stdout
     info = json.loads(out)
     assert {"params", "macs", "ops", "size_fp32_mb", "size_int8_mb"} <= info.keys()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest_data import DEMO_MODEL, coco128_images
 
-from yolo_nano_ros.node_bench import (
+from yolo_nano_ros.apps.node_bench import (
     FLOOR_SUFFIX,
     SLOW_PHASE,
     PhaseResult,

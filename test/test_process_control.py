@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from yolo_nano_ros.process_control import stop_process_group
+from yolo_nano_ros.harness.process_control import stop_process_group
 
 
 def start(code: str) -> subprocess.Popen:
@@ -42,7 +42,7 @@ def test_an_already_finished_child_is_fine():
 
 
 def test_running_node_waits_for_ready_and_stops_on_leaving(tmp_path):
-    from yolo_nano_ros.detector_process import READY_TEXT, running_node, start_logged
+    from yolo_nano_ros.harness.detector_process import READY_TEXT, running_node, start_logged
 
     code = f"import time; print('{READY_TEXT} image', flush=True); time.sleep(60)"
     with running_node(lambda log: start_logged([sys.executable, "-c", code], {}, log), tmp_path / "ok.log") as proc:
@@ -51,7 +51,7 @@ def test_running_node_waits_for_ready_and_stops_on_leaving(tmp_path):
 
 
 def test_running_node_that_never_becomes_ready_is_a_clear_error(tmp_path):
-    from yolo_nano_ros.detector_process import NodeStartError, running_node, start_logged
+    from yolo_nano_ros.harness.detector_process import NodeStartError, running_node, start_logged
 
     code = "print('cannot load model x.onnx', flush=True)"
     never_ready = running_node(lambda log: start_logged([sys.executable, "-c", code], {}, log), tmp_path / "bad.log",

@@ -99,7 +99,7 @@ def test_detector_rejects_non_images(exported_model):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "yolo_nano_ros.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "yolo_nano_ros.apps.cli", *args], capture_output=True, text=True,
                           timeout=300)
 
 

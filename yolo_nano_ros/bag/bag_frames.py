@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rosbags.rosbag2 import Reader
 
-from yolo_nano_ros.bag.detection_arrays import DetectionArrays, read_detection_array, stamp_ns
+from yolo_nano_ros.msgs.detection_arrays import DetectionArrays, read_detection_array, stamp_ns
 
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 GT_TYPE = "vision_msgs/msg/Detection2DArray"

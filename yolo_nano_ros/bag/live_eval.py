@@ -19,8 +19,8 @@ import numpy as np
 
 from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, arrays_to_detections
 from yolo_nano_ros.bag.bag_frames import BagError, RawFrame, iter_raw_frames
-from yolo_nano_ros.bag.detection_arrays import read_detection_array, stamp_ns
 from yolo_nano_ros.bag.make_bag import typestore
+from yolo_nano_ros.msgs.detection_arrays import read_detection_array, stamp_ns
 
 
 def recorded_rate_hz(frames: list[RawFrame]) -> float:
@@ -33,8 +33,8 @@ def recorded_rate_hz(frames: list[RawFrame]) -> float:
 
 def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, ...], rate_hz: float | None = None,
              backend: str = "auto", conf: float = 0.001, settle_s: float = 5.0) -> BagRun:
-    from yolo_nano_ros.dds_environment import local_dds_environment
-    from yolo_nano_ros.detector_process import running_node, start_detector
+    from yolo_nano_ros.harness.dds_environment import local_dds_environment
+    from yolo_nano_ros.harness.detector_process import running_node, start_detector
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
 
     frames = list(iter_raw_frames(bag, image_topic))

@@ -18,9 +18,9 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 from tqdm import tqdm
 
-from yolo_nano_ros.bag.detection_arrays import DIFFICULT_ID, detection_array_msg
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
-from yolo_nano_ros.vision_msgs_types import register_vision_msgs
+from yolo_nano_ros.msgs.detection_arrays import DIFFICULT_ID, detection_array_msg
+from yolo_nano_ros.msgs.vision_msgs_types import register_vision_msgs
 
 GT_TOPIC = "/ground_truth/detections"
 DEFAULT_IMAGE_TOPIC = "/camera/image_raw"

@@ -20,7 +20,7 @@ from yolo_nano_ros.benchmarks.speed import SpeedSettings, bench_speed, cpu_goals
 
 
 def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) -> Path:
-    from yolo_nano_ros.node_bench import run_node_bench, to_text
+    from yolo_nano_ros.apps.node_bench import run_node_bench, to_text
     from yolo_nano_ros.runtime.media import expand_paths
     from yolo_nano_ros.runtime.postprocess import PostprocessSettings
     from yolo_nano_ros.runtime.stage_bench import bench_stages, load_frames

@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from yolo_nano_ros.frame_pipeline import rate_hz
+from yolo_nano_ros.pipeline.frame_pipeline import rate_hz
 
 
 @dataclass(frozen=True)

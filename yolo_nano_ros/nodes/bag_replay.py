@@ -21,11 +21,11 @@ from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
-from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer, stamp_ns
-from yolo_nano_ros.dds_environment import replay_reliability
-from yolo_nano_ros.frame_pipeline import rate_hz
-from yolo_nano_ros.image_cdr import restamp
+from yolo_nano_ros.harness.dds_environment import replay_reliability
+from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, stamp_ns
+from yolo_nano_ros.msgs.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
+from yolo_nano_ros.pipeline.frame_pipeline import rate_hz
 
 DETECTION_ARRAY_TYPE = DetectionArraySerializer.MSGTYPE
 

@@ -25,11 +25,9 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
-from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
-from yolo_nano_ros.error_throttle import ErrorThrottle
-from yolo_nano_ros.frame_pipeline import LatestFrameSlot, RateMeter
-from yolo_nano_ros.image_cdr import CdrDecodeError, SerializedImageDecoder
-from yolo_nano_ros.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
+from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
+from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder
+from yolo_nano_ros.msgs.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
 from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, init_ros, make_executor, spin_node
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
@@ -39,6 +37,8 @@ from yolo_nano_ros.nodes.messages import (
     rgb_image_msg,
 )
 from yolo_nano_ros.paths import resolve_model
+from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
+from yolo_nano_ros.pipeline.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
 from yolo_nano_ros.runtime.detector import Detector

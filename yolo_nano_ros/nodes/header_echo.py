@@ -15,9 +15,9 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
-from yolo_nano_ros.bag.detection_arrays import DetectionArraySerializer
-from yolo_nano_ros.dds_environment import replay_reliability
-from yolo_nano_ros.image_cdr import SerializedImageDecoder
+from yolo_nano_ros.harness.dds_environment import replay_reliability
+from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer
+from yolo_nano_ros.msgs.image_cdr import SerializedImageDecoder
 from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
 
 

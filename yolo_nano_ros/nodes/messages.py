@@ -11,7 +11,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, LabelInfo, ObjectHypothesisWithPose, VisionClass
 
-from yolo_nano_ros.bag.detection_arrays import hypothesis_class_ids
+from yolo_nano_ros.msgs.detection_arrays import hypothesis_class_ids
 from yolo_nano_ros.runtime.postprocess import Detections
 
 

@@ -26,12 +26,12 @@ from std_msgs.msg import Float32
 from std_srvs.srv import SetBool
 from vision_msgs.msg import Detection2DArray
 
-from yolo_nano_ros.error_throttle import ErrorThrottle
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
 from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError, clocks_label
 from yolo_nano_ros.jetson.sources import StatsSample, StatsSource, open_source
 from yolo_nano_ros.nodes.executors import init_ros, spin_node
 from yolo_nano_ros.nodes.messages import diagnostic_status
+from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 
 NODE_NAME = "yolo_nano_stats"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from yolo_nano_ros.image_encodings import ColorOrder
+from yolo_nano_ros.msgs.image_encodings import ColorOrder
 from yolo_nano_ros.runtime.backends.base import Backend
 from yolo_nano_ros.runtime.postprocess import Detections, HeadDecoder, PostprocessSettings, select_and_nms
 from yolo_nano_ros.runtime.preprocess import Letterbox, letterbox, to_input_tensor, unletterbox_boxes

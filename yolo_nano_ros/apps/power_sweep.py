@@ -26,7 +26,7 @@ from yolo_nano_ros.jetson.efficiency import Efficiency, EfficiencyWindow
 from yolo_nano_ros.jetson.sources import SOURCES, StatsSource
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -146,8 +146,8 @@ def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
 
 def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     from yolo_nano_ros.bag.bag_frames import iter_raw_frames
-    from yolo_nano_ros.dds_environment import local_dds_environment
-    from yolo_nano_ros.detector_process import running_node, start_detector
+    from yolo_nano_ros.harness.dds_environment import local_dds_environment
+    from yolo_nano_ros.harness.detector_process import running_node, start_detector
     from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, clocks_label, resolve_mode
     from yolo_nano_ros.jetson.sources import open_source
 

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from yolo_nano_ros.data.annotations import DatasetError
-    from yolo_nano_ros.detector_process import NodeStartError
+    from yolo_nano_ros.harness.detector_process import NodeStartError
     from yolo_nano_ros.runtime.model_info import ModelLoadError
 
     args = parse_args(argv)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = REPO / "models" / "yolo_nano_coco128_voc.onnx"
 
 
@@ -30,8 +30,8 @@ def build_bag(samples: Path, bag: Path) -> None:
 
 
 def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
-    from yolo_nano_ros.dds_environment import local_dds_environment
-    from yolo_nano_ros.detector_process import NodeStartError, running_node, start_detector
+    from yolo_nano_ros.harness.dds_environment import local_dds_environment
+    from yolo_nano_ros.harness.detector_process import NodeStartError, running_node, start_detector
 
     out.mkdir(parents=True, exist_ok=True)
     bag = out / "demo_bag"

@@ -22,7 +22,7 @@ def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: ob
     Stop it with process_control.stop_process_group: it runs in a new session so its whole group goes.
     Its input QoS matches what our replay tools publish (dds_environment.replay_reliability) unless given.
     """
-    from yolo_nano_ros.dds_environment import replay_reliability
+    from yolo_nano_ros.harness.dds_environment import replay_reliability
 
     parameters.setdefault("qos_reliability", replay_reliability())
     exe = Path(sys.executable).parent / "yolo_nano_detector"
@@ -52,7 +52,7 @@ def wait_for_log(log: Path, text: str, proc: subprocess.Popen[bytes], timeout: f
 def running_node(start: Callable[[Path], subprocess.Popen[bytes]], log: Path, what: str = "detector",
                  timeout: float = 120.0) -> Iterator[subprocess.Popen[bytes]]:
     """A node process started with `start(log)`, ready (READY_TEXT in its log), stopped on leaving."""
-    from yolo_nano_ros.process_control import stop_process_group
+    from yolo_nano_ros.harness.process_control import stop_process_group
 
     proc = start(log)
     try:

@@ -10,7 +10,7 @@ from typing import Literal
 Reliability = Literal["best_effort", "reliable"]
 FASTDDS_2_DISTROS = ("humble", "jazzy")  # Fast DDS 2.x; Kilted onwards ships Fast DDS 3
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 
 
 def shm_profile_path() -> Path:

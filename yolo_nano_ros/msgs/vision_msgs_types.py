@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rosbags.typesys.store import Typestore
 
 PACKAGE = "vision_msgs"
-REPO_DEFINITIONS = Path(__file__).resolve().parents[1] / "interfaces" / PACKAGE / "msg"
+REPO_DEFINITIONS = Path(__file__).resolve().parents[2] / "interfaces" / PACKAGE / "msg"
 
 
 class VisionMsgsNotFoundError(RuntimeError):

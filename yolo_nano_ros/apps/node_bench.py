@@ -39,7 +39,7 @@ from yolo_nano_ros.bag.bag_frames import RawFrame
 if TYPE_CHECKING:
     from yolo_nano_ros.nodes.bag_replay import LiveReplay, ReplayResult
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FLOOR_SUFFIX = "-floor"  # a phase answered by the do-nothing echo node: the transport floor
 FLOOR_NAMESPACE = "transport_floor"
 SLOW_PHASE = "30Hz-slow"
@@ -167,14 +167,14 @@ def to_text(phases: list[PhaseResult]) -> str:
 
 
 def detector_starter(model: Path, **node_parameters: object) -> Callable[[Path], subprocess.Popen[bytes]]:
-    from yolo_nano_ros.detector_process import start_detector
+    from yolo_nano_ros.harness.detector_process import start_detector
 
     return lambda log: start_detector(model, dict(os.environ), log, diagnostics_period=0.5, **node_parameters)
 
 
 def echo_starter(log: Path) -> subprocess.Popen[bytes]:
     """nodes/header_echo.py in its own namespace, so it runs beside the detector without sharing topics."""
-    from yolo_nano_ros.detector_process import start_logged
+    from yolo_nano_ros.harness.detector_process import start_logged
 
     return start_logged([sys.executable, "-m", "yolo_nano_ros.nodes.header_echo", "--ros-args", "-r",
                          f"__ns:=/{FLOOR_NAMESPACE}"], dict(os.environ), log)
@@ -186,7 +186,7 @@ def bench_against(nodes: list[tuple[str, Callable[[Path], subprocess.Popen[bytes
 
     Fresh processes per phase, so the detector's diagnostics describe this phase alone.
     """
-    from yolo_nano_ros.detector_process import running_node
+    from yolo_nano_ros.harness.detector_process import running_node
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -211,7 +211,7 @@ def bench_transport_floor(name: str, frames: list[RawFrame], rate_hz: float, cou
 def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light_rate: float,
                    log: Callable[[str], None] = print) -> list[PhaseResult]:
     """Light load and 30 Hz (each beside the transport floor), overload and the slow-model 30 Hz case."""
-    from yolo_nano_ros.dds_environment import local_dds_environment
+    from yolo_nano_ros.harness.dds_environment import local_dds_environment
 
     os.environ.update(local_dds_environment(random.randint(110, 200)))
     frames = rgb8_frames(images, 640, 480)

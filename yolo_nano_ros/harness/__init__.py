@@ -1,0 +1,1 @@
+"""Running nodes as child processes: DDS environment, process groups, the detector child."""
