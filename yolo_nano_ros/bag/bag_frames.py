@@ -8,13 +8,14 @@ from pathlib import Path
 
 from rosbags.rosbag2 import Reader
 
+from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.msgs.detection_arrays import DetectionArrays, read_detection_array, stamp_ns
 
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 GT_TYPE = "vision_msgs/msg/Detection2DArray"
 
 
-class BagError(RuntimeError):
+class BagError(YoloNanoError, RuntimeError):
     """A bag that cannot be used as asked; the message says what it holds."""
 
 

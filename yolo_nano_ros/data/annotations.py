@@ -18,10 +18,11 @@ import numpy as np
 import yaml
 
 from yolo_nano_ros.data.class_names import build_index_map, resolve_names
+from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
 
 
-class DatasetError(ValueError):
+class DatasetError(YoloNanoError, ValueError):
     """A dataset description or annotation file that cannot be used; the message says why."""
 
 

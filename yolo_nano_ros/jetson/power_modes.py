@@ -16,13 +16,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from yolo_nano_ros.errors import YoloNanoError
+
 NVPMODEL_CONF = Path("/etc/nvpmodel.conf")
 REBOOT_PROMPT = re.compile(r"Reboot required|DO YOU WANT TO REBOOT", re.IGNORECASE)
 PERMISSION = re.compile(r"Error opening .*: 13|Permission denied|must be run as root|Operation not permitted",
                         re.IGNORECASE)
 
 
-class PowerModeError(RuntimeError):
+class PowerModeError(YoloNanoError, RuntimeError):
     """A power-mode or clock operation that did not happen; the message says why and what to do."""
 
 

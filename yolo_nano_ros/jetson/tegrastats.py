@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from yolo_nano_ros.errors import YoloNanoError
+
 INPUT_RAILS = ("VDD_IN", "POM_5V_IN", "VIN")  # in order of preference
 OFFLINE_SENSOR_C = -200.0  # tegrastats prints -256C for a sensor that is powered off
 
 
-class TegrastatsParseError(ValueError):
+class TegrastatsParseError(YoloNanoError, ValueError):
     """A line with nothing tegrastats-like in it."""
 
 

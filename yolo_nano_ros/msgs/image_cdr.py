@@ -14,13 +14,15 @@ from typing import Any
 
 from rosbags.typesys import Stores, get_typestore
 
+from yolo_nano_ros.errors import YoloNanoError
+
 IMAGE_TYPE = "sensor_msgs/msg/Image"
 COMPRESSED_IMAGE_TYPE = "sensor_msgs/msg/CompressedImage"
 # CDR encapsulation identifiers (first two bytes, big-endian): plain CDR, big- or little-endian payload.
 _ENCAPSULATION_ENDIAN = {b"\x00\x00": ">", b"\x00\x01": "<"}
 
 
-class CdrDecodeError(ValueError):
+class CdrDecodeError(YoloNanoError, ValueError):
     """Bytes that are not a well-formed serialized message of the expected type."""
 
 

@@ -12,10 +12,12 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from yolo_nano_ros.errors import YoloNanoError
+
 ColorOrder = Literal["rgb", "bgr"]
 
 
-class ImageConversionError(ValueError):
+class ImageConversionError(YoloNanoError, ValueError):
     """An image message that cannot be turned into pixels; the message says why."""
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from rosbags.typesys import get_types_from_msg
 
+from yolo_nano_ros.errors import YoloNanoError
+
 if TYPE_CHECKING:
     from rosbags.typesys.store import Typestore
 
@@ -21,7 +23,7 @@ PACKAGE = "vision_msgs"
 REPO_DEFINITIONS = Path(__file__).resolve().parents[2] / "interfaces" / PACKAGE / "msg"
 
 
-class VisionMsgsNotFoundError(RuntimeError):
+class VisionMsgsNotFoundError(YoloNanoError, RuntimeError):
     """No vision_msgs .msg definitions were found on this machine."""
 
 

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 PACKAGE = "yolo_nano_ros"
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
-class LaunchArgumentError(ValueError):
+class LaunchArgumentError(YoloNanoError, ValueError):
     """A launch argument that cannot mean anything: names the argument, the value and what it takes."""
 
 
