@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.runtime.backend_select import BACKENDS  # names only: numpy, no torch or runtimes
 
 
@@ -400,15 +401,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@console_script("yolo-nano")
 def main(argv: list[str] | None = None) -> int:
-    from yolo_nano_ros.errors import YoloNanoError
-
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except YoloNanoError as exc:  # a known failure: one line saying what and where; anything else keeps its traceback
-        print(f"yolo-nano {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

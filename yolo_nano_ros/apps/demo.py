@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from yolo_nano_ros.apps.console import console_script
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = REPO / "models" / "yolo_nano_coco128_voc.onnx"
 
@@ -31,7 +33,7 @@ def build_bag(samples: Path, bag: Path) -> None:
 
 def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
     from yolo_nano_ros.harness.dds_environment import local_dds_environment
-    from yolo_nano_ros.harness.detector_process import NodeStartError, running_node, start_detector
+    from yolo_nano_ros.harness.detector_process import running_node, start_detector
 
     out.mkdir(parents=True, exist_ok=True)
     bag = out / "demo_bag"
@@ -40,14 +42,10 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
     env = local_dds_environment(random.randint(110, 200))  # private domain (Fast DDS allows up to 232)
     os.environ.update(env)  # before rclpy initialises DDS in this process
     log = out / "detector_node.log"
-    try:
-        with running_node(lambda path: start_detector(model, dict(os.environ), path, conf_threshold=conf), log):
-            backend_line = next((line for line in log.read_text().splitlines() if "backend" in line), "")
-            print("[demo] detector:", backend_line.split("]: ", 1)[-1])
-            return replay_and_report(bag, out, rate, passes)
-    except NodeStartError as exc:
-        print(f"[demo] {exc}")
-        return 1
+    with running_node(lambda path: start_detector(model, dict(os.environ), path, conf_threshold=conf), log):
+        backend_line = next((line for line in log.read_text().splitlines() if "backend" in line), "")
+        print("[demo] detector:", backend_line.split("]: ", 1)[-1])
+        return replay_and_report(bag, out, rate, passes)
 
 
 def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
@@ -95,6 +93,7 @@ def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
     return 0 if result.received else 1
 
 
+@console_script("yolo-nano-demo")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-demo", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

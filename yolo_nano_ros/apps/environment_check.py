@@ -11,6 +11,8 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 
+from yolo_nano_ros.apps.console import console_script
+
 COMPONENTS: dict[str, str] = {
     "rclpy": "ROS 2 client library",
     "sensor_msgs.msg": "ROS 2 image messages",
@@ -44,6 +46,7 @@ def probe(module: str, purpose: str) -> ComponentStatus:
     return ComponentStatus(module, purpose, True, getattr(root, "__version__", None), None)
 
 
+@console_script("yolo-nano-ros-check")
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     statuses = [probe(name, purpose) for name, purpose in COMPONENTS.items()]

@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.bag_frames import BagError
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
@@ -122,17 +123,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+@console_script("yolo-nano-eval")
 def main(argv: list[str] | None = None) -> int:
-    from yolo_nano_ros.data.annotations import DatasetError
-    from yolo_nano_ros.harness.detector_process import NodeStartError
-    from yolo_nano_ros.runtime.model_info import ModelLoadError
-
-    args = parse_args(argv)
-    try:
-        return run(args)
-    except (BagError, DatasetError, ModelLoadError, NodeStartError, FileNotFoundError) as exc:
-        print(f"yolo-nano-eval: {exc}", file=sys.stderr)
-        return 2
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":

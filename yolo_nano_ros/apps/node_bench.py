@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.bag_frames import RawFrame
+from yolo_nano_ros.harness.detector_process import NodeStartError
 
 if TYPE_CHECKING:
     from yolo_nano_ros.nodes.bag_replay import LiveReplay, ReplayResult
@@ -101,7 +103,7 @@ def run_phases(names: list[str], replays: list[LiveReplay], frames: list[RawFram
     """
     for replay, name in zip(replays, names, strict=True):
         if not replay.wait_for_detector(probe=frames[0]):
-            raise RuntimeError(f"{name}: the node never subscribed to its image topic or never answered a frame")
+            raise NodeStartError(f"{name}: the node never subscribed to its image topic or never answered a frame")
     stream = (frames * -(-count // len(frames)))[:count]
     size = -(-count // blocks)
     results: list[list[ReplayResult]] = [[] for _ in replays]
@@ -235,6 +237,7 @@ def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light
     return phases
 
 
+@console_script("yolo-nano-node-bench")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-node-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.jetson.efficiency import Efficiency, EfficiencyWindow
 from yolo_nano_ros.jetson.sources import SOURCES, StatsSource
 from yolo_nano_ros.runtime.backend_select import BACKENDS
@@ -82,6 +83,7 @@ class PowerRecorder:
 
 def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, recorder: PowerRecorder) -> Efficiency:
     """FPS, mean W and images/s/W over the window after the warm-up (the stats node's arithmetic)."""
+    from yolo_nano_ros.harness.detector_process import NodeStartError
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
 
     total = int((warmup_s + seconds) * rate_hz)
@@ -89,7 +91,7 @@ def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, record
     replay = LiveReplay()
     try:
         if not replay.wait_for_detector(probe=sequence[0] if sequence else None):
-            raise RuntimeError("the detector never subscribed to 'image' or never answered a frame")
+            raise NodeStartError("the detector never subscribed to 'image' or never answered a frame")
         start = time.time()
         result = replay.play(sequence, rate_hz, passes=1, settle_s=1.0)
     finally:
@@ -220,6 +222,7 @@ def default_bag(out: Path) -> Path:
     return bag
 
 
+@console_script("yolo-nano-power-sweep")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-power-sweep", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -238,16 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=10.0, help="timeout of each nvpmodel call")
     p.add_argument("--out", type=Path, default=Path("runs") / "power_sweep")
     args = p.parse_args(argv)
-    from yolo_nano_ros.bag.bag_frames import BagError
-    from yolo_nano_ros.jetson.power_modes import PowerModeError
-
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        args.bag = args.bag or default_bag(args.out)
-        rows = run_sweep(args)
-    except (PowerModeError, BagError, RuntimeError, FileNotFoundError) as exc:
-        print(f"yolo-nano-power-sweep: {exc}", file=sys.stderr)
-        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.bag = args.bag or default_bag(args.out)
+    rows = run_sweep(args)
     write_outputs(rows, args.out, f"{args.model.name}, {args.seconds:g} s per mode")
     print((args.out / "sweep.md").read_text())
     return 0 if any(r.fps is not None for r in rows) else 1

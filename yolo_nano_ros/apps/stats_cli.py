@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.jetson.sources import SOURCES
 from yolo_nano_ros.jetson.tegrastats import TegrastatsParseError, parse_tegrastats
 
@@ -41,25 +42,17 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.file in (None, "-"):
         parse_lines(sys.stdin, sys.stdout)
         return 0
-    try:
-        with Path(args.file).open(encoding="utf-8", errors="replace") as handle:
-            parse_lines(handle, sys.stdout)
-    except OSError as exc:
-        print(f"yolo-nano-stats: {exc}", file=sys.stderr)
-        return 2
+    with Path(args.file).open(encoding="utf-8", errors="replace") as handle:
+        parse_lines(handle, sys.stdout)
     return 0
 
 
 def cmd_modes(args: argparse.Namespace) -> int:
-    from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError
+    from yolo_nano_ros.jetson.power_modes import PowerModeControl
 
     control = PowerModeControl(args.timeout)
-    try:
-        modes, default = control.modes()
-        current = control.current()
-    except PowerModeError as exc:
-        print(f"yolo-nano-stats: {exc}", file=sys.stderr)
-        return 2
+    modes, default = control.modes()
+    current = control.current()
     for mode in modes:
         marks = (" (current)" if mode.id == current.id else "") + (" (default)" if mode.id == default else "")
         print(f"{mode.id:>3}  {mode.name}{marks}")
@@ -90,6 +83,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+@console_script("yolo-nano-stats")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="yolo-nano-stats", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

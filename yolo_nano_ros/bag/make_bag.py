@@ -18,6 +18,7 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 from tqdm import tqdm
 
+from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
 from yolo_nano_ros.msgs.detection_arrays import DIFFICULT_ID, detection_array_msg
 from yolo_nano_ros.msgs.vision_msgs_types import register_vision_msgs
@@ -121,6 +122,7 @@ def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:
     return load_split_spec({"format": kind, "names": classes, "split": part}, folder, "split", str(folder))
 
 
+@console_script("yolo-nano-bag")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="yolo-nano-bag", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,12 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--classes", default="voc", help="target class set: voc or coco (default voc)")
     p.add_argument("--image-topic", default=DEFAULT_IMAGE_TOPIC)
     args = parser.parse_args(argv)
-    try:
-        dataset = dataset_from_folder(args.kind, args.dir, args.classes)
-        n = write_bag(dataset, BagSettings(args.out, args.storage, args.rate, args.compressed, args.image_topic))
-    except (DatasetError, FileExistsError, FileNotFoundError) as exc:
-        print(f"yolo-nano-bag: {exc}", file=sys.stderr)
-        return 2
+    dataset = dataset_from_folder(args.kind, args.dir, args.classes)
+    n = write_bag(dataset, BagSettings(args.out, args.storage, args.rate, args.compressed, args.image_topic))
     print(f"wrote {n} frames to {args.out}")
     return 0
 

@@ -9,10 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from yolo_nano_ros.errors import YoloNanoError
+
 READY_TEXT = "listening on"  # what the detector (and the echo node) log once subscribed
 
 
-class NodeStartError(RuntimeError):
+class NodeStartError(YoloNanoError, RuntimeError):
     """A node process that exited or never became ready; the message ends with its log."""
 
 
@@ -23,7 +25,10 @@ def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: ob
     Its input QoS matches what our replay tools publish (dds_environment.replay_reliability) unless given.
     """
     from yolo_nano_ros.harness.dds_environment import replay_reliability
+    from yolo_nano_ros.runtime.model_info import ModelLoadError
 
+    if not Path(model).is_file():  # say so here, not after a node start and a log to read
+        raise ModelLoadError(f"model file not found: {model}")
     parameters.setdefault("qos_reliability", replay_reliability())
     exe = Path(sys.executable).parent / "yolo_nano_detector"
     launcher = [str(exe)] if exe.exists() else [sys.executable, "-m", "yolo_nano_ros.nodes.detector_node"]

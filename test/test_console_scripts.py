@@ -1,0 +1,67 @@
+"""apps/console.py: every console script's known failures are one line and exit 2, never a traceback.
+
+Each script is driven as a user would, with a missing model, a missing dataset or a bad bag path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest_data import COCO128_VOC_YAML, DEMO_MODEL, REPO_ROOT
+
+from yolo_nano_ros.apps.console import console_script
+from yolo_nano_ros.errors import YoloNanoError
+
+BIN = Path(sys.executable).parent
+MISSING = "/nonexistent/yolo_nano_test"
+
+CASES = [
+    ("yolo-nano", ["detect", str(REPO_ROOT / "data" / "samples" / "images"), "--model", f"{MISSING}.onnx"],
+     f"model file not found: {MISSING}.onnx"),
+    ("yolo-nano", ["evaluate", f"{MISSING}.onnx", "--data", str(COCO128_VOC_YAML)], f"{MISSING}.onnx"),
+    ("yolo-nano", ["evaluate", str(DEMO_MODEL), "--data", f"{MISSING}.yaml"], f"{MISSING}.yaml"),
+    ("yolo-nano", ["train", "--data", f"{MISSING}.yaml", "--epochs", "1"], f"{MISSING}.yaml"),
+    ("yolo-nano", ["anchors", "--data", f"{MISSING}.yaml"], f"{MISSING}.yaml"),
+    ("yolo-nano", ["export", f"{MISSING}.pt", "--onnx", "/tmp/never_written.onnx"], f"{MISSING}.pt"),
+    ("yolo-nano-eval", [f"{MISSING}_bag", "--model", str(DEMO_MODEL)], f"{MISSING}_bag"),
+    ("yolo-nano-eval", [f"{MISSING}_bag", "--model", f"{MISSING}.onnx"], MISSING),
+    ("yolo-nano-bag", ["make", "--from", "yolo", MISSING, "--out", "/tmp/never_written_bag"], MISSING),
+    ("yolo-nano-demo", ["--model", f"{MISSING}.onnx", "--out", "{tmp}/demo"], f"model file not found: {MISSING}.onnx"),
+    ("yolo-nano-node-bench", ["--model", f"{MISSING}.onnx"], f"model file not found: {MISSING}.onnx"),
+    ("yolo-nano-stats", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),
+    ("yolo-nano-power-sweep", ["--modes", "MODE_15W", "--out", "{tmp}/sweep"], "nvpmodel"),
+]
+
+
+@pytest.mark.parametrize(("script", "args", "names"), CASES,
+                         ids=[f"{s}-{a[0] if not a[0].startswith('/') else 'path'}-{i}" for i, (s, a, _) in
+                              enumerate(CASES)])
+def test_a_known_failure_is_one_line_and_exit_2(script, args, names, tmp_path):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # no nvpmodel: the sweep's known failure here
+    r = subprocess.run([str(BIN / script), *args], capture_output=True, text=True, timeout=120, env=env,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 2, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    assert "Traceback" not in r.stderr + r.stdout, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{script}: error: ") and names in last, r.stderr
+
+
+def test_a_bug_keeps_its_traceback_and_exit_1(capsys):
+    @console_script("yolo-nano-test")
+    def known() -> int:
+        raise YoloNanoError("bag /x: no image topic")
+
+    assert known() == 2
+    assert capsys.readouterr().err == "yolo-nano-test: error: bag /x: no image topic\n"
+
+    @console_script("yolo-nano-test")
+    def buggy() -> int:
+        raise ZeroDivisionError("a bug")
+
+    with pytest.raises(ZeroDivisionError):
+        buggy()
