@@ -61,7 +61,7 @@ setup(
         "console_scripts": [
             "yolo-nano = yolo_nano_ros.apps.cli:main",
             "yolo_nano_detector = yolo_nano_ros.nodes.detector_node:main",
-            "yolo-nano-bag = yolo_nano_ros.bag.make_bag:main",
+            "yolo-nano-bag = yolo_nano_ros.apps.bag_cli:main",
             "yolo-nano-demo = yolo_nano_ros.apps.demo:main",
             "yolo-nano-ros-check = yolo_nano_ros.apps.environment_check:main",
             "yolo-nano-node-bench = yolo_nano_ros.apps.node_bench:main",

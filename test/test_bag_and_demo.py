@@ -12,8 +12,9 @@ from conftest_data import COCO128_VOC_YAML, REPO_ROOT
 from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import CompressedImage, Image
 
+from yolo_nano_ros.apps.bag_cli import main
 from yolo_nano_ros.bag.bag_frames import BagError, ground_truth_by_stamp, iter_raw_frames
-from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, main, write_bag
+from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, write_bag
 from yolo_nano_ros.data.annotations import load_split
 
 SAMPLES = REPO_ROOT / "data" / "samples"

@@ -13,9 +13,10 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 from yolo_nano_ros.apps.eval_cli import main
 from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, write_detections_bag
 from yolo_nano_ros.bag.bag_frames import ground_truth_by_stamp
-from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, typestore, write_bag
+from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, write_bag
 from yolo_nano_ros.data.annotations import load_split
 from yolo_nano_ros.model.config import VOC_CLASSES
+from yolo_nano_ros.msgs.typestore import typestore
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.postprocess import Detections
 from yolo_nano_ros.training.evaluate import EVAL_SETTINGS, evaluate_detector

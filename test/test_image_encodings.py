@@ -132,8 +132,8 @@ def test_one_decoder_for_rclpy_and_rosbags_messages():
     from rclpy.serialization import deserialize_message, serialize_message
     from sensor_msgs.msg import CompressedImage, Image
 
-    from yolo_nano_ros.bag.make_bag import typestore
     from yolo_nano_ros.msgs.image_encodings import image_message_to_array
+    from yolo_nano_ros.msgs.typestore import typestore
 
     store = typestore()
     rgb = np.random.default_rng(3).integers(0, 255, (6, 5, 3), dtype=np.uint8)

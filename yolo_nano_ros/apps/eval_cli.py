@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         result = bag_eval.run_recorded(args.bag, args.detections_topic, class_names, image_topic)
         backend = f"recorded {args.detections_topic}"
     elif args.live:
-        from yolo_nano_ros.bag.live_eval import run_live
+        from yolo_nano_ros.harness.live_eval import run_live
 
         result = run_live(args.bag, args.model, image_topic, class_names, args.rate, args.backend, args.conf)
         backend = f"live node ({args.backend})"

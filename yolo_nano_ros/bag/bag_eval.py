@@ -20,7 +20,7 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from tqdm import tqdm
 
 from yolo_nano_ros.bag.bag_frames import GT_TYPE, IMAGE_TYPES, BagError, pick_image_topic, topics_of
-from yolo_nano_ros.bag.make_bag import GT_TOPIC, typestore
+from yolo_nano_ros.bag.make_bag import GT_TOPIC
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_pr_curves
 from yolo_nano_ros.msgs.detection_arrays import (
@@ -32,6 +32,7 @@ from yolo_nano_ros.msgs.detection_arrays import (
     stamp_ns,
 )
 from yolo_nano_ros.msgs.image_encodings import ImageConversionError, image_message_to_array
+from yolo_nano_ros.msgs.typestore import typestore
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.postprocess import Detections

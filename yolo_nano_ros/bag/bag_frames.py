@@ -55,7 +55,7 @@ def iter_raw_frames(bag: Path, image_topic: str | None = None) -> Iterator[RawFr
 
 def ground_truth_by_stamp(bag: Path, topic: str = "/ground_truth/detections") -> dict[int, DetectionArrays]:
     """header stamp (ns) -> the ground-truth boxes of that frame."""
-    from yolo_nano_ros.bag.make_bag import typestore
+    from yolo_nano_ros.msgs.typestore import typestore
 
     store = typestore()
     out: dict[int, DetectionArrays] = {}

@@ -1,4 +1,4 @@
-"""`yolo-nano-bag make`: a dataset (VOC / COCO / YOLO) -> a rosbag2 of camera images plus ground truth.
+"""A dataset (VOC / COCO / YOLO) -> a rosbag2 of camera images plus ground truth.
 
 Topics: the image (sensor_msgs/Image rgb8, or CompressedImage jpeg), its camera_info, and the ground
 truth as vision_msgs/Detection2DArray on /ground_truth/detections with the image's stamp. Written with
@@ -7,7 +7,6 @@ rosbags (sqlite3 or mcap), so it runs anywhere; `ros2 bag play` replays it on a 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,22 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 from rosbags.rosbag2 import StoragePlugin, Writer
-from rosbags.typesys import Stores, get_typestore
 from tqdm import tqdm
 
-from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
 from yolo_nano_ros.msgs.detection_arrays import DIFFICULT_ID, detection_array_msg
-from yolo_nano_ros.msgs.vision_msgs_types import register_vision_msgs
+from yolo_nano_ros.msgs.typestore import typestore
 
 GT_TOPIC = "/ground_truth/detections"
 DEFAULT_IMAGE_TOPIC = "/camera/image_raw"
-
-
-def typestore():
-    store = get_typestore(Stores.ROS2_HUMBLE)  # Humble's definitions: the oldest distro users replay on
-    register_vision_msgs(store)
-    return store
 
 
 @dataclass(frozen=True)
@@ -120,27 +111,3 @@ def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:
             raise DatasetError(f"no COCO annotation .json file under {folder}")
         part = {"annotations": str(found[0]), "images": str(folder / "images")}
     return load_split_spec({"format": kind, "names": classes, "split": part}, folder, "split", str(folder))
-
-
-@console_script("yolo-nano-bag")
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="yolo-nano-bag", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("make", help="dataset -> rosbag2 (images, camera_info, ground truth)")
-    p.add_argument("--from", dest="kind", choices=["voc", "coco", "yolo"], required=True)
-    p.add_argument("dir", type=Path)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--storage", choices=["mcap", "sqlite3"], default="sqlite3")
-    p.add_argument("--rate", type=float, default=10.0, help="frames per second of bag time (default 10)")
-    p.add_argument("--compressed", action="store_true", help="CompressedImage (jpeg) instead of raw rgb8")
-    p.add_argument("--classes", default="voc", help="target class set: voc or coco (default voc)")
-    p.add_argument("--image-topic", default=DEFAULT_IMAGE_TOPIC)
-    args = parser.parse_args(argv)
-    dataset = dataset_from_folder(args.kind, args.dir, args.classes)
-    n = write_bag(dataset, BagSettings(args.out, args.storage, args.rate, args.compressed, args.image_topic))
-    print(f"wrote {n} frames to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

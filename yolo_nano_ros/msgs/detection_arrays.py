@@ -92,7 +92,7 @@ class DetectionArraySerializer:
     MSGTYPE = "vision_msgs/msg/Detection2DArray"
 
     def __init__(self) -> None:
-        from yolo_nano_ros.bag.make_bag import typestore
+        from yolo_nano_ros.msgs.typestore import typestore
 
         self._store = typestore()
         self._store.get_msgdef(self.MSGTYPE)  # generates the serializer now, not on the first frame

@@ -74,7 +74,7 @@ class LiveReplay:
         self._lock = threading.Lock()
         self._store: Any = None
         try:
-            from yolo_nano_ros.bag.make_bag import typestore
+            from yolo_nano_ros.msgs.typestore import typestore
 
             self._store = typestore()
         except Exception:  # vision_msgs' definitions not found: rclpy deserializes instead

@@ -19,8 +19,8 @@ import numpy as np
 
 from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, arrays_to_detections
 from yolo_nano_ros.bag.bag_frames import BagError, RawFrame, iter_raw_frames
-from yolo_nano_ros.bag.make_bag import typestore
 from yolo_nano_ros.msgs.detection_arrays import read_detection_array, stamp_ns
+from yolo_nano_ros.msgs.typestore import typestore
 
 
 def recorded_rate_hz(frames: list[RawFrame]) -> float:
