@@ -19,6 +19,7 @@ stop; the node is then destroyed (its threads joined) before the context shuts d
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ ExecutorKind = Literal["events", "single_threaded"]
 EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("events", "single_threaded")
 SPIN_TIMEOUT_S = 0.1  # how often the loop looks at rclpy.ok() and stop requests; work wakes it at once
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+TEARDOWN_LIMIT_S = 10.0
 
 
 def init_ros(args: list[str] | None = None) -> None:
@@ -100,5 +102,9 @@ def spin_node(node: Node, executor: Executor, start: Callable[[], None] | None =
         except (KeyboardInterrupt, ExternalShutdownException):
             pass
         finally:
+            # A teardown that hangs prints every thread's stack and exits 1, instead of waiting for SIGKILL.
+            faulthandler.dump_traceback_later(TEARDOWN_LIMIT_S, exit=True)
+            executor.shutdown(timeout_sec=TEARDOWN_LIMIT_S / 2)  # no callback runs while the node goes
             node.destroy_node()
             rclpy.try_shutdown()
+            faulthandler.cancel_dump_traceback_later()
