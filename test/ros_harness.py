@@ -32,11 +32,9 @@ CAMERA_PARAM = f"qos_reliability:={CAMERA_RELIABILITY}"
 
 
 def camera_qos() -> Any:
-    from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+    from yolo_nano_ros.nodes.messages import replay_camera_qos
 
-    if CAMERA_RELIABILITY == "best_effort":
-        return qos_profile_sensor_data
-    return QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
+    return replay_camera_qos()
 
 
 def isolated_dds_env(domain_id: int) -> dict[str, str]:

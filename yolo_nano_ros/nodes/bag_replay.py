@@ -16,15 +16,15 @@ from typing import Any
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
 from yolo_nano_ros.bag.bag_frames import RawFrame
-from yolo_nano_ros.harness.dds_environment import replay_reliability
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
+from yolo_nano_ros.nodes.messages import replay_camera_qos
 from yolo_nano_ros.pipeline.frame_pipeline import rate_hz
 
 DETECTION_ARRAY_TYPE = DetectionArraySerializer.MSGTYPE
@@ -67,9 +67,7 @@ class LiveReplay:
         self.node = rclpy.create_node(node_name, context=self.context)
         self.msg_type = CompressedImage if compressed else Image
         topic = image_topic + ("/compressed" if compressed and not image_topic.endswith("compressed") else "")
-        camera_qos = (qos_profile_sensor_data if replay_reliability() == "best_effort"
-                      else QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE))
-        self.pub = self.node.create_publisher(self.msg_type, topic, camera_qos)
+        self.pub = self.node.create_publisher(self.msg_type, topic, replay_camera_qos())
         self.result = ReplayResult()
         self._lock = threading.Lock()
         self._store: Any = None

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import rclpy
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
-from yolo_nano_ros.harness.dds_environment import replay_reliability
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer
 from yolo_nano_ros.msgs.image_cdr import SerializedImageDecoder
 from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
+from yolo_nano_ros.nodes.messages import replay_camera_qos
 
 
 def main(args: list[str] | None = None) -> None:
@@ -32,9 +31,7 @@ def main(args: list[str] | None = None) -> None:
         pub.publish(serializer.serialize(decoder.decode(raw).header, no_boxes, [], []))
 
     # The QoS the node bench replays with, as the detector it stands beside is told (detector_process).
-    qos = (qos_profile_sensor_data if replay_reliability() == "best_effort"
-           else QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE))
-    sub = node.create_subscription(Image, "image", echo, qos, raw=True)
+    sub = node.create_subscription(Image, "image", echo, replay_camera_qos(reliable_depth=1), raw=True)
     executor, description = make_executor("events")
     executor.add_node(node)
     node.get_logger().info(f"listening on {sub.topic_name} ({description})")
