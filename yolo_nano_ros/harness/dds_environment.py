@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
 import os
 from pathlib import Path
 from typing import Literal
 
+from yolo_nano_ros.paths import package_folder, searched_folders
+
 Reliability = Literal["best_effort", "reliable"]
 FASTDDS_2_DISTROS = ("humble", "jazzy")  # Fast DDS 2.x; Kilted onwards ships Fast DDS 3
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+SHM_PROFILE = "fastdds_shm_large_frames.xml"
 
 
 def shm_profile_path() -> Path:
-    """The large-frame Fast DDS profile, from the source tree or the colcon install space."""
-    local = CONFIG_DIR / "fastdds_shm_large_frames.xml"
-    if local.is_file():
-        return local
-    from ament_index_python.packages import get_package_share_directory
-
-    return Path(get_package_share_directory("yolo_nano_ros")) / "config" / "fastdds_shm_large_frames.xml"
+    """The large-frame Fast DDS profile, from the colcon install space or the source tree (paths.py)."""
+    config = package_folder("config")
+    if config is None or not (config / SHM_PROFILE).is_file():
+        looked = ", ".join(str(folder / SHM_PROFILE) for folder in searched_folders("config"))
+        raise FileNotFoundError(errno.ENOENT, f"Fast DDS profile not found (looked for {looked})", SHM_PROFILE)
+    return config / SHM_PROFILE
 
 
 def local_dds_environment(domain_id: int) -> dict[str, str]:
