@@ -116,8 +116,8 @@ def loopback_tensorrt(cuda, input_shape: tuple[int, ...], outputs: dict[str, tup
 
 def check_backend_memory_path(cuda) -> None:
     from yolo_nano_ros.model.config import YoloNanoConfig
-    from yolo_nano_ros.runtime.backends.tensorrt_backend import TensorRTBackend
-    from yolo_nano_ros.runtime.engine_cache import EngineSidecar
+    from yolo_nano_ros.runtime.backends.tensorrt.backend import TensorRTBackend
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar
 
     cfg = YoloNanoConfig(input_size=320)
     outputs = {"head_s8": (1, 75, 40, 40), "head_s16": (1, 75, 20, 20), "head_s32": (1, 75, 10, 10)}
@@ -159,9 +159,9 @@ def check_tensorrt_build_and_parity() -> bool:
     import cv2
     import onnxruntime as ort
 
-    from yolo_nano_ros.runtime.backends.tensorrt_backend import TensorRTBackend
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
-    from yolo_nano_ros.runtime.engine_cache import Precision
+    from yolo_nano_ros.runtime.backends.tensorrt.backend import TensorRTBackend
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Precision
     from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
 
     onnx_path = REPO / "models" / "yolo_nano_coco128_voc.onnx"

@@ -11,9 +11,8 @@ import pytest
 from fakes import fake_tensorrt
 
 from yolo_nano_ros.model.config import YoloNanoConfig
-from yolo_nano_ros.runtime.backends.tensorrt_backend import GpuUnavailableError, TensorRTBackend
-from yolo_nano_ros.runtime.detector import Detector
-from yolo_nano_ros.runtime.engine_cache import (
+from yolo_nano_ros.runtime.backends.tensorrt.backend import GpuUnavailableError, TensorRTBackend
+from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import (
     EngineMismatchError,
     EngineSidecar,
     Platform,
@@ -22,6 +21,7 @@ from yolo_nano_ros.runtime.engine_cache import (
     default_engine_path,
     file_sha256,
 )
+from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.model_info import ModelLoadError
 
 CFG = YoloNanoConfig(input_size=64)
@@ -150,7 +150,7 @@ SAMPLE_IMAGES = REPO / "data" / "samples" / "images"
 
 
 def test_build_fp16_engine_tensorrt10_writes_sidecar_and_loads(monkeypatch, tmp_path, capsys):
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
 
     calls = fake_tensorrt.install(monkeypatch, "10.3.0")
     engine = build_engine(BuildSettings(DEMO_ONNX, tmp_path / "demo.engine", Precision.FP16, workspace_mb=512))
@@ -172,7 +172,7 @@ def test_build_fp16_engine_tensorrt10_writes_sidecar_and_loads(monkeypatch, tmp_
 
 
 def test_build_int8_calibrates_on_real_images_once_then_reuses_the_cache(monkeypatch, tmp_path):
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
 
     calls = fake_tensorrt.install(monkeypatch, "10.3.0")
     cache = tmp_path / "calib.cache"
@@ -190,7 +190,7 @@ def test_build_int8_calibrates_on_real_images_once_then_reuses_the_cache(monkeyp
 
 
 def test_build_tensorrt85_uses_explicit_batch_and_has_no_progress_monitor(monkeypatch, tmp_path):
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
 
     calls = fake_tensorrt.install(monkeypatch, "8.5.2")
     build_engine(BuildSettings(DEMO_ONNX, tmp_path / "m.engine", Precision.FP16, dla_core=0))
@@ -200,7 +200,7 @@ def test_build_tensorrt85_uses_explicit_batch_and_has_no_progress_monitor(monkey
 
 
 def test_build_errors_are_clear(monkeypatch, tmp_path):
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
 
     calls = fake_tensorrt.install(monkeypatch, "10.3.0")
     with pytest.raises(ModelLoadError, match="INT8 needs --calib-images"):

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from yolo_nano_ros.apps.console import console_script
-from yolo_nano_ros.bag.make_bag import DEFAULT_IMAGE_TOPIC, BagSettings, dataset_from_folder, write_bag
+from yolo_nano_ros.bag.writer import DEFAULT_IMAGE_TOPIC, BagSettings, dataset_from_folder, write_bag
 
 
 @console_script("yolo-nano-bag")

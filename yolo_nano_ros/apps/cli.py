@@ -240,8 +240,8 @@ def cmd_quantize(args: argparse.Namespace) -> int:
 
 
 def cmd_build_engine(args: argparse.Namespace) -> int:
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
-    from yolo_nano_ros.runtime.engine_cache import Precision
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Precision
 
     onnx = Path(args.onnx)
     precision = Precision.INT8 if args.int8 else Precision.FP16 if args.fp16 or not args.fp32 else Precision.FP32

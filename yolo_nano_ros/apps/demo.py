@@ -25,7 +25,7 @@ DEFAULT_MODEL = REPO / "models" / "yolo_nano_coco128_voc.onnx"
 
 
 def build_bag(samples: Path, bag: Path) -> None:
-    from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, write_bag
+    from yolo_nano_ros.bag.writer import BagSettings, dataset_from_folder, write_bag
 
     n = write_bag(dataset_from_folder("yolo", samples, "voc"), BagSettings(bag), progress=False)
     print(f"[demo] wrote {bag} ({n} frames from {samples})")
@@ -51,7 +51,7 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
 def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
     import cv2
 
-    from yolo_nano_ros.bag.bag_frames import iter_raw_frames
+    from yolo_nano_ros.bag.frames import iter_raw_frames
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
 
     frames = list(iter_raw_frames(bag))

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from yolo_nano_ros.apps.console import console_script
-from yolo_nano_ros.bag.bag_frames import BagError
+from yolo_nano_ros.bag.frames import BagError
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 
@@ -70,30 +70,30 @@ def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], object |
 
 
 def run(args: argparse.Namespace) -> int:
-    from yolo_nano_ros.bag import bag_eval
+    from yolo_nano_ros.bag import report, runs, scoring
 
     out = args.out or Path("runs") / f"eval_{args.bag.resolve().name}"
     if not args.no_detections_bag and (out / "detections").exists():
         raise BagError(f"{out / 'detections'} exists; choose another --out or delete it")
-    image_topic, gt_topic = bag_eval.check_bag(args.bag, args.image_topic, args.gt_topic)
+    image_topic, gt_topic = runs.check_bag(args.bag, args.image_topic, args.gt_topic)
     if args.gt:
         kind, _, folder = args.gt.partition(":")
         if kind not in ("voc", "coco", "yolo") or not folder:
             raise BagError(f"--gt takes KIND:DIR with KIND voc, coco or yolo, got {args.gt!r}")
-        from yolo_nano_ros.bag.make_bag import dataset_from_folder
+        from yolo_nano_ros.bag.writer import dataset_from_folder
 
-        truth = bag_eval.ground_truth_from_dataset(args.bag, image_topic,
+        truth = scoring.ground_truth_from_dataset(args.bag, image_topic,
                                                    dataset_from_folder(kind, Path(folder), args.classes))
         gt_topic = None
     elif gt_topic is None:
         raise BagError("no ground truth: the bag has no /ground_truth/detections; pass --gt-topic or --gt KIND:DIR")
     else:
-        from yolo_nano_ros.bag.bag_frames import ground_truth_by_stamp
+        from yolo_nano_ros.bag.frames import ground_truth_by_stamp
 
         truth = ground_truth_by_stamp(args.bag, gt_topic)
     class_names, detector = class_names_for(args)
     if args.detections_topic:
-        result = bag_eval.run_recorded(args.bag, args.detections_topic, class_names, image_topic)
+        result = runs.run_recorded(args.bag, args.detections_topic, class_names, image_topic)
         backend = f"recorded {args.detections_topic}"
     elif args.live:
         from yolo_nano_ros.harness.live_eval import run_live
@@ -101,10 +101,10 @@ def run(args: argparse.Namespace) -> int:
         result = run_live(args.bag, args.model, image_topic, class_names, args.rate, args.backend, args.conf)
         backend = f"live node ({args.backend})"
     else:
-        result = bag_eval.run_offline(args.bag, detector, image_topic, progress=not args.quiet)  # type: ignore[arg-type]
+        result = runs.run_offline(args.bag, detector, image_topic, progress=not args.quiet)  # type: ignore[arg-type]
         backend = detector.backend.name  # type: ignore[attr-defined]
-    scored = bag_eval.score(result, truth)
-    report = bag_eval.save_report(result, scored, args.bag, out, str(args.model or ""), backend, image_topic, gt_topic,
+    scored = scoring.score(result, truth)
+    report = report.save_report(result, scored, args.bag, out, str(args.model or ""), backend, image_topic, gt_topic,
                                   detections_bag=not args.no_detections_bag and not args.detections_topic)
     m = scored.metrics
     print(f"{report['frames']} frames ({report['frames_answered']} answered, {report['frames_scored']} scored) "

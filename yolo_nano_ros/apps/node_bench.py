@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from yolo_nano_ros.apps.console import console_script
-from yolo_nano_ros.bag.bag_frames import RawFrame
+from yolo_nano_ros.bag.frames import RawFrame
 from yolo_nano_ros.harness.detector_process import NodeStartError
 
 if TYPE_CHECKING:

@@ -147,7 +147,7 @@ def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
-    from yolo_nano_ros.bag.bag_frames import iter_raw_frames
+    from yolo_nano_ros.bag.frames import iter_raw_frames
     from yolo_nano_ros.harness.dds_environment import local_dds_environment
     from yolo_nano_ros.harness.detector_process import running_node, start_detector
     from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, clocks_label, resolve_mode
@@ -214,7 +214,7 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
 
 def default_bag(out: Path) -> Path:
     """The demo's bag of real photos (built once from data/samples)."""
-    from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, write_bag
+    from yolo_nano_ros.bag.writer import BagSettings, dataset_from_folder, write_bag
 
     bag = out / "sweep_bag"
     if not bag.exists():

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, arrays_to_detections
-from yolo_nano_ros.bag.bag_frames import BagError, RawFrame, iter_raw_frames
+from yolo_nano_ros.bag.frames import BagError, RawFrame, iter_raw_frames
+from yolo_nano_ros.bag.runs import BagRun, FrameResult, arrays_to_detections
 from yolo_nano_ros.msgs.detection_arrays import read_detection_array, stamp_ns
 from yolo_nano_ros.msgs.typestore import typestore
 

@@ -20,7 +20,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray
 
-from yolo_nano_ros.bag.bag_frames import RawFrame
+from yolo_nano_ros.bag.frames import RawFrame
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor

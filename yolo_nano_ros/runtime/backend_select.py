@@ -14,7 +14,7 @@ from pathlib import Path
 
 from yolo_nano_ros.runtime.backends.base import Backend
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
-from yolo_nano_ros.runtime.engine_cache import Precision, decide
+from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Precision, decide
 from yolo_nano_ros.runtime.model_info import ModelLoadError
 
 BACKENDS = ("auto", "tensorrt", "openvino", "onnxruntime", "torch")
@@ -68,8 +68,8 @@ def open_tensorrt(model: Path, precision: Precision, cache_dir: Path | None, for
     import pycuda.driver as cuda
     import tensorrt as trt
 
-    from yolo_nano_ros.runtime.backends.tensorrt_backend import TensorRTBackend, platform_from
-    from yolo_nano_ros.runtime.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.backends.tensorrt.backend import TensorRTBackend, platform_from
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
 
     engine, onnx = (model, None) if model.suffix == ".engine" else (None, model)
     if engine is not None and engine.with_suffix(".onnx").is_file():

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from tqdm import tqdm
 
+from yolo_nano_ros.bag.frames import DETECTIONS_TOPIC, GT_TOPIC, GT_TYPE
+from yolo_nano_ros.bag.runs import BagRun
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
-from yolo_nano_ros.msgs.detection_arrays import DIFFICULT_ID, detection_array_msg
+from yolo_nano_ros.msgs.detection_arrays import DIFFICULT_ID, detection_array_msg, hypothesis_class_ids
 from yolo_nano_ros.msgs.typestore import typestore
 
-GT_TOPIC = "/ground_truth/detections"
 DEFAULT_IMAGE_TOPIC = "/camera/image_raw"
 
 
@@ -111,3 +112,31 @@ def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:
             raise DatasetError(f"no COCO annotation .json file under {folder}")
         part = {"annotations": str(found[0]), "images": str(folder / "images")}
     return load_split_spec({"format": kind, "names": classes, "split": part}, folder, "split", str(folder))
+
+
+def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str, gt_topic: str | None,
+                         storage: str = "mcap") -> Path:
+    """Images, camera_info and ground truth copied from the source, plus ours on /yolo_nano/detections."""
+    store = typestore()
+    t = store.types
+    header_type, time_type = t["std_msgs/msg/Header"], t["builtin_interfaces/msg/Time"]
+    keep = {image_topic, image_topic.rsplit("/", 1)[0] + "/camera_info"} | ({gt_topic} if gt_topic else set())
+    # Keyed on the image's bag time, so its header is rebuilt from the run instead of deserialising the image again.
+    ours = {f.log_time_ns: f for f in run.frames if f.detections is not None}
+    plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+    with Reader(source) as reader, Writer(out, version=8, storage_plugin=plugin) as writer:
+        copied = {c.id: writer.add_connection(c.topic, c.msgtype, typestore=store)
+                  for c in reader.connections if c.topic in keep}
+        conn_det = writer.add_connection(DETECTIONS_TOPIC, GT_TYPE, typestore=store)
+        for conn, log_time, raw in reader.messages(connections=[c for c in reader.connections if c.id in copied]):
+            writer.write(copied[conn.id], log_time, raw)
+            frame = ours.get(log_time) if conn.topic == image_topic else None
+            if frame is None or frame.detections is None:
+                continue
+            sec, nanosec = divmod(frame.stamp_ns, 10**9)
+            header = header_type(stamp=time_type(sec=sec, nanosec=nanosec), frame_id=frame.frame_id)
+            d = frame.detections
+            msg = detection_array_msg(t, header, d.boxes, hypothesis_class_ids(d.class_ids, run.class_names),
+                                      d.scores.tolist())
+            writer.write(conn_det, log_time, store.serialize_cdr(msg, GT_TYPE))
+    return out

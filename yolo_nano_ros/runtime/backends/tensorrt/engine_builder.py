@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from yolo_nano_ros.runtime.backends.tensorrt_backend import import_tensorrt_stack, platform_from
+from yolo_nano_ros.runtime.backends.tensorrt.backend import import_tensorrt_stack, platform_from
+from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar, Precision, file_sha256
 from yolo_nano_ros.runtime.calibration import calibration_batches
-from yolo_nano_ros.runtime.engine_cache import EngineSidecar, Precision, file_sha256
 from yolo_nano_ros.runtime.model_info import ModelLoadError, is_uint8_input, metadata_props, model_config
 
 

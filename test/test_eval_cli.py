@@ -11,9 +11,9 @@ from conftest_data import COCO128_VOC_YAML, DEMO_MODEL, REPO_ROOT
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from yolo_nano_ros.apps.eval_cli import main
-from yolo_nano_ros.bag.bag_eval import BagRun, FrameResult, write_detections_bag
-from yolo_nano_ros.bag.bag_frames import ground_truth_by_stamp
-from yolo_nano_ros.bag.make_bag import BagSettings, dataset_from_folder, write_bag
+from yolo_nano_ros.bag.frames import ground_truth_by_stamp
+from yolo_nano_ros.bag.runs import BagRun, FrameResult
+from yolo_nano_ros.bag.writer import BagSettings, dataset_from_folder, write_bag, write_detections_bag
 from yolo_nano_ros.data.annotations import load_split
 from yolo_nano_ros.model.config import VOC_CLASSES
 from yolo_nano_ros.msgs.typestore import typestore

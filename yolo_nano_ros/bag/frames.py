@@ -13,6 +13,8 @@ from yolo_nano_ros.msgs.detection_arrays import DetectionArrays, read_detection_
 
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 GT_TYPE = "vision_msgs/msg/Detection2DArray"
+GT_TOPIC = "/ground_truth/detections"
+DETECTIONS_TOPIC = "/yolo_nano/detections"
 
 
 class BagError(YoloNanoError, RuntimeError):

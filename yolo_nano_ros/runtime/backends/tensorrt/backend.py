@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from yolo_nano_ros.runtime.engine_cache import EngineSidecar
+from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar
 from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError
 
 
@@ -36,7 +36,7 @@ def import_tensorrt_stack() -> tuple[Any, Any]:
 
 
 def platform_from(trt: Any, cuda: Any, device_index: int = 0):
-    from yolo_nano_ros.runtime.engine_cache import Platform
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Platform
 
     cuda.init()
     device = cuda.Device(device_index)
