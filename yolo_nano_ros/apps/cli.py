@@ -70,7 +70,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from yolo_nano_ros.training.evaluate import evaluate_checkpoint_or_model
+    from yolo_nano_ros.evaluation.dataset_eval import evaluate_checkpoint_or_model
 
     report = evaluate_checkpoint_or_model(Path(args.model), Path(args.data), split=args.split,
                                           out_dir=Path(args.out) if args.out else None,

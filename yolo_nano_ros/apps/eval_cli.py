@@ -61,7 +61,7 @@ def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], object |
     from yolo_nano_ros.runtime.detector import Detector
     from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
-    # The evaluation convention of training/evaluate.py: low threshold, one detection per class per box.
+    # The evaluation convention of evaluation/dataset_eval.py: low threshold, one detection per class per box.
     settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms, max_detections=100,
                                    multi_label=True)
     detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
 from yolo_nano_ros.data.annotations import Sample
+from yolo_nano_ros.data.images import read_rgb
 from yolo_nano_ros.runtime.preprocess import letterbox, letterbox_boxes
 from yolo_nano_ros.training.augment import AugmentSettings, flip_lr, hsv_jitter, mosaic, random_affine
-
-
-def read_rgb(sample: Sample) -> np.ndarray:
-    img = cv2.imread(str(sample.image_path), cv2.IMREAD_COLOR)  # greyscale files come back 3-channel
-    if img is None:
-        raise FileNotFoundError(f"cannot read {sample.image_path}")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 class DetectionDataset(TorchDataset):

@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from yolo_nano_ros.data.annotations import load_split_spec
+from yolo_nano_ros.evaluation.dataset_eval import EVAL_SETTINGS, evaluate_detector
 from yolo_nano_ros.model.checkpoint import load_checkpoint, save_checkpoint
 from yolo_nano_ros.model.config import YoloNanoConfig
 from yolo_nano_ros.model.yolo_nano import YoloNano
@@ -23,7 +24,6 @@ from yolo_nano_ros.runtime.backends.torch_backend import TorchBackend
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.training.augment import AugmentSettings
 from yolo_nano_ros.training.dataset import DetectionDataset, collate
-from yolo_nano_ros.training.evaluate import EVAL_SETTINGS, evaluate_detector
 from yolo_nano_ros.training.loss import YoloLoss
 
 CSV_FIELDS = ["epoch", "lr", "loss_box", "loss_obj", "loss_cls", "map50_voc07", "map50", "map50_95", "seconds"]

@@ -8,11 +8,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from yolo_nano_ros.data.annotations import Dataset, load_split
+from yolo_nano_ros.data.images import read_rgb
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_metrics
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.postprocess import PostprocessSettings
-from yolo_nano_ros.training.dataset import read_rgb
 
 # mAP is computed over the whole PR curve: keep low-score detections, one per class per box.
 EVAL_SETTINGS = PostprocessSettings(conf_threshold=0.001, iou_threshold=0.5, max_detections=100, multi_label=True)
