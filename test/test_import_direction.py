@@ -72,3 +72,49 @@ def test_cores_do_not_import_the_layers_above_them():
               and name.split(".")[1] in UPPER_LAYERS}
     assert upward - KNOWN_UPWARD.keys() == set(), "new upward imports"
     assert KNOWN_UPWARD.keys() - upward == set(), "an exception no longer happens: remove it from KNOWN_UPWARD"
+
+
+# A sitecustomize that makes `import torch` fail as on a robot without PyTorch (the finder raises the
+# same ModuleNotFoundError a missing package does, for find_spec probes too).
+TORCH_BLOCKER = '''
+import sys
+
+class _NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)", name=name)
+        return None
+
+sys.meta_path.insert(0, _NoTorch())
+'''
+
+
+def test_evaluation_and_bag_tools_run_with_torch_blocked(tmp_path):
+    """`yolo-nano evaluate`, `yolo-nano-bag make` and `yolo-nano-eval` on an ONNX model, where torch cannot load."""
+    import subprocess
+    import sys
+
+    from conftest_data import DEMO_MODEL, REPO_ROOT
+
+    blocker = tmp_path / "no_torch"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(TORCH_BLOCKER)
+    data = tmp_path / "DATA.yaml"
+    coco = REPO_ROOT / "data" / "coco128"
+    data.write_text(f"format: yolo\nnames: voc\nval:\n  images: {coco}/images/train2017\n"
+                    f"  labels: {coco}/labels/train2017\n  source_names: coco\n  range: [96, 104]\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(blocker)}
+    bin_dir = Path(sys.executable).parent
+
+    def run(*argv: str) -> str:
+        proc = subprocess.run([str(bin_dir / argv[0]), *argv[1:]], env=env, capture_output=True, text=True,
+                              timeout=240, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+    probe = subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True, text=True)
+    assert probe.returncode == 1 and "blocked by the test" in probe.stderr, "the blocker does not block"
+    assert "mAP@0.5" in run("yolo-nano", "evaluate", str(DEMO_MODEL), "--data", str(data), "--out", str(tmp_path / "ev"))
+    run("yolo-nano-bag", "make", "--from", "yolo", str(REPO_ROOT / "data" / "samples"), "--out", str(tmp_path / "bag"))
+    run("yolo-nano-eval", str(tmp_path / "bag"), "--model", str(DEMO_MODEL), "--out", str(tmp_path / "be"), "--quiet")
+    assert (tmp_path / "be" / "report.json").is_file() and (tmp_path / "ev" / "report.json").is_file()
