@@ -131,3 +131,18 @@ def test_colcon_build_installs_scripts_and_data(tmp_path):
     assert expected_scripts, "no console scripts registered"
     installed_scripts = {p.name for p in scripts_dir.iterdir()}
     assert expected_scripts <= installed_scripts, sorted(expected_scripts - installed_scripts)
+
+    # The installed package finds its demo weights, sample photos and config in share/, not in a checkout.
+    site = next(prefix.glob("lib/python3*/site-packages"))
+    where = subprocess.run(
+        [sys.executable, "-c", "from yolo_nano_ros import paths; print(paths.source_root()); "
+         "print(paths.resolve_model(None)); print(paths.sample_images_dir()); print(paths.package_folder('config'))"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(site), "AMENT_PREFIX_PATH": f"{prefix}{os.pathsep}{sys.prefix}"},
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert where.returncode == 0, where.stderr
+    root, *found = where.stdout.split()
+    assert root == "None", f"the installed package took {root} for a source checkout"
+    share = prefix / "share" / "yolo_nano_ros"
+    assert [Path(p) for p in found] == [share / "models" / "yolo_nano_coco128_voc.onnx", share / "data" / "samples",
+                                        share / "config"]
+    assert len(list((share / "data" / "samples" / "images").glob("*.jpg"))) == 12

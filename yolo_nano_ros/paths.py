@@ -1,4 +1,4 @@
-"""Where the package's own files are: demo weights, config, launch, sample data.
+"""Where the package's own files are: demo weights, config, launch, sample images, message definitions.
 
 Two layouts hold them. A colcon install puts them under `share/yolo_nano_ros/` (found through the
 ament index); a source checkout (the `make setup` venv's editable install, or a clone on PYTHONPATH)
@@ -13,7 +13,7 @@ from pathlib import Path
 PACKAGE = "yolo_nano_ros"
 DEMO_MODEL_FILE = "yolo_nano_coco128_voc.onnx"
 # Folders that both layouts have (setup.py's data_files install them under share/).
-SHARED_FOLDERS = ("config", "launch", "models")
+SHARED_FOLDERS = ("config", "launch", "models", "data")
 
 
 def install_share_dir() -> Path | None:
@@ -70,6 +70,21 @@ def resolve_model(model: str | Path | None) -> Path:
 
 
 def sample_data_dir() -> Path | None:
-    """data/ of a source checkout (sample images, coco128); a colcon install does not ship it."""
+    """data/: the demo's sample images in both layouts (a colcon install ships data/samples only)."""
+    return package_folder("data")
+
+
+def sample_images_dir() -> Path:
+    """data/samples (12 photos with labels: the demo, the node bench and the power sweep replay them)."""
+    data = sample_data_dir()
+    if data is None or not (data / "samples" / "images").is_dir():
+        looked = ", ".join(str(p / "samples") for p in searched_folders("data")) or "no package data found"
+        raise FileNotFoundError(f"the sample images were not found (looked in {looked}); give a folder of images")
+    return data / "samples"
+
+
+def interface_definitions(package: str) -> Path | None:
+    """interfaces/<package>/msg of a source checkout: .msg files vendored for machines without the package."""
     root = source_root()
-    return root / "data" if root is not None and (root / "data").is_dir() else None
+    folder = root / "interfaces" / package / "msg" if root is not None else None
+    return folder if folder is not None and folder.is_dir() else None

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from yolo_nano_ros.apps.console import console_script
+from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.runtime.backend_select import BACKENDS  # names only: numpy, no torch or runtimes
 
 
@@ -155,7 +156,7 @@ def cmd_bench_stages(args: argparse.Namespace) -> int:
         print(f"no images under {' '.join(args.images)}", file=sys.stderr)
         return 2
     frames = load_frames(paths, args.width, args.height)
-    report = bench_stages(Path(args.model), frames, args.input_size, args.runs,
+    report = bench_stages(resolve_model(args.model), frames, args.input_size, args.runs,
                           PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms), args.threads)
     print(json.dumps(report.to_json(), indent=2) if args.json else report.to_text())
     return 0
@@ -208,7 +209,7 @@ def cmd_bench_accuracy(args: argparse.Namespace) -> int:
 
     from yolo_nano_ros.benchmarks.precision_accuracy import AccuracySettings, bench_accuracy, format_accuracy
 
-    settings = AccuracySettings(Path(args.model), Path(args.data), args.split, Path(args.calib_images),
+    settings = AccuracySettings(resolve_model(args.model), Path(args.data), args.split, Path(args.calib_images),
                                 Path(args.work_dir))
     report = bench_accuracy(settings, log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(report, indent=2) if args.json else format_accuracy(report))
@@ -340,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench_layers)
 
     p = bench.add_parser("accuracy", help="mAP change of each CPU precision (FP32, BF16, INT8) with the evaluator")
-    p.add_argument("--model", default="models/yolo_nano_coco128_voc.onnx", help="a float-input .onnx")
+    p.add_argument("--model", default="", help="a float-input .onnx (default: the shipped demo weights)")
     p.add_argument("--data", default="config/datasets/coco128_voc.yaml")
     p.add_argument("--split", default="train", choices=["train", "val"])
     p.add_argument("--calib-images", default="data/samples/images", help="real images for INT8 calibration")
@@ -351,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = bench.add_parser("stages", help="each stage around ONNX Runtime CPU inference, on real frames")
     p.add_argument("images", nargs="*", default=["data/samples/images"],
                    help="images or folders (default: the samples)")
-    p.add_argument("--model", default="models/yolo_nano_coco128_voc.onnx", help="a float-input .onnx")
+    p.add_argument("--model", default="", help="a float-input .onnx (default: the shipped demo weights)")
     p.add_argument("--input-size", type=int, default=416, help="run the model at this size (default 416)")
     p.add_argument("--width", type=int, default=640, help="frames are resized to this camera size first")
     p.add_argument("--height", type=int, default=480)

@@ -19,9 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from yolo_nano_ros.apps.console import console_script
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL = REPO / "models" / "yolo_nano_coco128_voc.onnx"
+from yolo_nano_ros.paths import resolve_model, sample_images_dir
 
 
 def build_bag(samples: Path, bag: Path) -> None:
@@ -97,14 +95,14 @@ def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-demo", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    p.add_argument("--samples", type=Path, default=REPO / "data" / "samples")
-    p.add_argument("--out", type=Path, default=REPO / "demo_output")
+    p.add_argument("--model", type=Path, default=None, help="model file (default: the shipped demo weights)")
+    p.add_argument("--samples", type=Path, default=None, help="YOLO-format folder of photos (default: data/samples)")
+    p.add_argument("--out", type=Path, default=Path("demo_output"), help="output folder (default ./demo_output)")
     p.add_argument("--rate", type=float, default=10.0, help="replay rate in Hz (default 10)")
     p.add_argument("--passes", type=int, default=3, help="times the bag is replayed (default 3)")
     p.add_argument("--conf", type=float, default=0.3, help="detector score threshold (default 0.3)")
     a = p.parse_args(argv)
-    return run_demo(a.model, a.samples, a.out, a.rate, a.passes, a.conf)
+    return run_demo(resolve_model(a.model), a.samples or sample_images_dir(), a.out, a.rate, a.passes, a.conf)
 
 
 if __name__ == "__main__":

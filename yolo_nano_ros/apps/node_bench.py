@@ -37,11 +37,11 @@ import numpy as np
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import RawFrame
 from yolo_nano_ros.harness.detector_process import NodeStartError
+from yolo_nano_ros.paths import resolve_model, sample_images_dir
 
 if TYPE_CHECKING:
     from yolo_nano_ros.nodes.bag_replay import LiveReplay, ReplayResult
 
-REPO = Path(__file__).resolve().parents[2]
 FLOOR_SUFFIX = "-floor"  # a phase answered by the do-nothing echo node: the transport floor
 FLOOR_NAMESPACE = "transport_floor"
 SLOW_PHASE = "30Hz-slow"
@@ -241,12 +241,15 @@ def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-node-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", type=Path, default=REPO / "models" / "yolo_nano_coco128_voc.onnx")
-    p.add_argument("--images", type=Path, default=REPO / "data" / "samples" / "images")
+    p.add_argument("--model", type=Path, default=None, help="model file (default: the shipped demo weights)")
+    p.add_argument("--images", type=Path, default=None,
+                   help="folder of photos to replay (default: data/samples/images)")
     p.add_argument("--frames", type=int, default=100, help="frames per phase (default 100)")
     p.add_argument("--light-rate", type=float, default=5.0, help="light-load rate in Hz (default 5)")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     a = p.parse_args(argv)
+    a.model = resolve_model(a.model)
+    a.images = a.images or sample_images_dir() / "images"
 
     images = sorted(q for q in a.images.iterdir() if q.suffix.lower() in {".jpg", ".jpeg", ".png"})
     if not images:

@@ -25,9 +25,8 @@ from pathlib import Path
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.jetson.efficiency import Efficiency, EfficiencyWindow
 from yolo_nano_ros.jetson.sources import SOURCES, StatsSource
+from yolo_nano_ros.paths import resolve_model, sample_images_dir
 from yolo_nano_ros.runtime.backend_select import BACKENDS
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -218,7 +217,7 @@ def default_bag(out: Path) -> Path:
 
     bag = out / "sweep_bag"
     if not bag.exists():
-        write_bag(dataset_from_folder("yolo", REPO / "data" / "samples", "voc"), BagSettings(bag), progress=False)
+        write_bag(dataset_from_folder("yolo", sample_images_dir(), "voc"), BagSettings(bag), progress=False)
     return bag
 
 
@@ -229,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", required=True, help="comma-separated mode names or IDs, e.g. MODE_15W,MODE_30W_ALL")
     p.add_argument("--bag", type=Path, default=None, help="frames to replay (default: the demo photos)")
     p.add_argument("--image-topic", default=None)
-    p.add_argument("--model", type=Path, default=REPO / "models" / "yolo_nano_coco128_voc.onnx")
+    p.add_argument("--model", type=Path, default=None, help="model file (default: the shipped demo weights)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--rate", type=float, default=100.0, help="replay rate in Hz; above the model's FPS so it is "
                    "the bottleneck (default 100)")
@@ -241,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=10.0, help="timeout of each nvpmodel call")
     p.add_argument("--out", type=Path, default=Path("runs") / "power_sweep")
     args = p.parse_args(argv)
+    args.model = resolve_model(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     args.bag = args.bag or default_bag(args.out)
     rows = run_sweep(args)

@@ -9,16 +9,17 @@ little; the differences between precisions are what this measures.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.runtime.quantize import QuantizeSettings, default_output, quantize_model
 
 
 @dataclass(frozen=True)
 class AccuracySettings:
-    model: Path = Path("models/yolo_nano_coco128_voc.onnx")
+    model: Path = field(default_factory=lambda: resolve_model(None))
     data: Path = Path("config/datasets/coco128_voc.yaml")
     split: str = "train"
     calib_images: Path = Path("data/samples/images")

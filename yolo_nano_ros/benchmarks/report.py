@@ -17,6 +17,7 @@ from yolo_nano_ros.benchmarks.arch_table import arch_table
 from yolo_nano_ros.benchmarks.machine import describe, machine_info
 from yolo_nano_ros.benchmarks.precision_accuracy import AccuracySettings, bench_accuracy, format_accuracy
 from yolo_nano_ros.benchmarks.speed import SpeedSettings, bench_speed, cpu_goals, format_speed
+from yolo_nano_ros.paths import resolve_model, sample_images_dir
 
 
 def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) -> Path:
@@ -25,7 +26,7 @@ def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) 
     from yolo_nano_ros.runtime.postprocess import PostprocessSettings
     from yolo_nano_ros.runtime.stage_bench import bench_stages, load_frames
 
-    model, images = Path("models/yolo_nano_coco128_voc.onnx"), Path("data/samples/images")
+    model, images = resolve_model(None), sample_images_dir() / "images"
     started = dt.datetime.now(dt.timezone.utc)
     log("1/6 architecture table")
     arch = arch_table()

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from rosbags.typesys import get_types_from_msg
 
 from yolo_nano_ros.errors import YoloNanoError
+from yolo_nano_ros.paths import interface_definitions
 
 if TYPE_CHECKING:
     from rosbags.typesys.store import Typestore
 
 PACKAGE = "vision_msgs"
-REPO_DEFINITIONS = Path(__file__).resolve().parents[2] / "interfaces" / PACKAGE / "msg"
 
 
 class VisionMsgsNotFoundError(YoloNanoError, RuntimeError):
@@ -31,7 +31,9 @@ def candidate_dirs() -> list[Path]:
     prefixes = [p for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p]
     prefixes.append(sys.prefix)
     dirs = [Path(p) / "share" / PACKAGE / "msg" for p in prefixes]
-    dirs.append(REPO_DEFINITIONS)
+    vendored = interface_definitions(PACKAGE)
+    if vendored is not None:
+        dirs.append(vendored)
     return dirs
 
 
