@@ -10,6 +10,7 @@ from conftest_data import coco128_images
 from yolo_nano_ros.msgs.image_encodings import (
     SUPPORTED_ENCODINGS,
     ImageConversionError,
+    ImageFault,
     UnsupportedEncodingError,
     compressed_image_to_array,
     raw_image_to_array,
@@ -91,15 +92,18 @@ def test_big_endian_mono16(rgb):
                                atol=2)
 
 
-@pytest.mark.parametrize(("args", "error", "match"), [
-    (("rgb8", 48, 64, 192, b"\0" * 100), ImageConversionError, "truncated"),
-    (("rgb8", 0, 64, 192, b""), ImageConversionError, "zero-size"),
-    (("rgb8", 48, 64, 100, b"\0" * 9216), ImageConversionError, "step 100 is smaller"),
-    (("32FC1", 48, 64, 256, b"\0" * 12288), UnsupportedEncodingError, "unsupported encoding '32FC1'"),
+@pytest.mark.parametrize(("args", "error", "match", "reason"), [
+    (("rgb8", 48, 64, 192, b"\0" * 100), ImageConversionError, "truncated", "truncated image"),
+    (("rgb8", 0, 64, 192, b""), ImageConversionError, "zero-size", "zero-size image"),
+    (("rgb8", 48, 64, 100, b"\0" * 9216), ImageConversionError, "step 100 is smaller", "step smaller than a row"),
+    (("32FC1", 48, 64, 256, b"\0" * 12288), UnsupportedEncodingError, "unsupported encoding '32FC1'",
+     "unsupported encoding '32FC1'"),
 ])
-def test_bad_raw_images_raise_clear_errors(args, error, match):
-    with pytest.raises(error, match=match):
+def test_bad_raw_images_raise_clear_errors(args, error, match, reason):
+    """The message explains; `reason` (kind + encoding) is the stable key skips are counted by."""
+    with pytest.raises(error, match=match) as caught:
         raw_image_to_array(*args)
+    assert caught.value.reason == reason
 
 
 def test_compressed_jpeg_and_png(rgb):
@@ -114,10 +118,12 @@ def test_compressed_jpeg_and_png(rgb):
 
 def test_corrupt_and_empty_compressed_images_raise():
     real = coco128_images(1)[0].read_bytes()
-    with pytest.raises(ImageConversionError, match="corrupt"):
+    with pytest.raises(ImageConversionError, match="corrupt") as caught:
         compressed_image_to_array("jpeg", b"\xff\xd8\xff" + b"garbage" * 50)
-    with pytest.raises(ImageConversionError, match="empty"):
+    assert caught.value.kind is ImageFault.CORRUPT_COMPRESSED
+    with pytest.raises(ImageConversionError, match="empty") as caught:
         compressed_image_to_array("jpeg", b"")
+    assert caught.value.kind is ImageFault.EMPTY_COMPRESSED
     # A truncated real JPEG either decodes partially (libjpeg fills grey) or fails cleanly: never raises anything else.
     try:
         out, _ = compressed_image_to_array("jpeg", real[: len(real) // 3])

@@ -78,7 +78,7 @@ def run_offline(bag: Path, detector: Detector, image_topic: str, progress: bool 
             try:
                 image, order = image_message_to_array(msg)
             except ImageConversionError as exc:
-                run.skipped[str(exc).split(":")[0].split(" (")[0]] += 1
+                run.skipped[exc.reason] += 1
                 continue
             result = detector.detect(image, order)  # type: ignore[arg-type]
             t = result.times

@@ -7,6 +7,7 @@ lets the detector swap channels after letterboxing, on fewer pixels.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Literal
 
 import cv2
@@ -17,12 +18,34 @@ from yolo_nano_ros.errors import YoloNanoError
 ColorOrder = Literal["rgb", "bgr"]
 
 
+class ImageFault(Enum):
+    """Why an image message has no pixels: the closed set nodes and the bag evaluator count skips by."""
+
+    UNSUPPORTED_ENCODING = "unsupported encoding"
+    ZERO_SIZE = "zero-size image"
+    STEP_TOO_SMALL = "step smaller than a row"
+    TRUNCATED = "truncated image"
+    EMPTY_COMPRESSED = "empty CompressedImage"
+    CORRUPT_COMPRESSED = "corrupt or undecodable compressed image"
+
+
 class ImageConversionError(YoloNanoError, ValueError):
-    """An image message that cannot be turned into pixels; the message says why."""
+    """An image message that cannot be turned into pixels; the message says why, `kind` says which case."""
+
+    def __init__(self, message: str, kind: ImageFault, detail: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.detail = detail
+
+    @property
+    def reason(self) -> str:
+        """Short, stable key for counting skips: the kind, plus the encoding when it is unsupported."""
+        return f"{self.kind.value} {self.detail}".strip()
 
 
 class UnsupportedEncodingError(ImageConversionError):
-    pass
+    def __init__(self, message: str, encoding: str) -> None:
+        super().__init__(message, ImageFault.UNSUPPORTED_ENCODING, repr(encoding))
 
 
 # encoding -> (channels, dtype, colour conversion to RGB or None, colour order of the result)
@@ -53,20 +76,22 @@ def raw_image_to_array(encoding: str, height: int, width: int, step: int, data: 
     """sensor_msgs/Image fields -> (HxWx3 uint8, colour order)."""
     if encoding not in _RAW:
         raise UnsupportedEncodingError(
-            f"unsupported encoding {encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}")
+            f"unsupported encoding {encoding!r}; supported: {', '.join(SUPPORTED_ENCODINGS)}", encoding)
     channels, kind, conversion, order = _RAW[encoding]
     if height <= 0 or width <= 0:
-        raise ImageConversionError(f"zero-size image ({width}x{height})")
+        raise ImageConversionError(f"zero-size image ({width}x{height})", ImageFault.ZERO_SIZE)
     itemsize = 2 if kind == "u2" else 1
     row_bytes = width * channels * itemsize
     if step < row_bytes:
         raise ImageConversionError(
-            f"step {step} is smaller than a row of {width} {encoding} pixels ({row_bytes} bytes)")
+            f"step {step} is smaller than a row of {width} {encoding} pixels ({row_bytes} bytes)",
+            ImageFault.STEP_TOO_SMALL)
     buf = np.frombuffer(data, np.uint8)
     needed = step * (height - 1) + row_bytes
     if buf.size < needed:
         raise ImageConversionError(
-            f"truncated image: {buf.size} bytes for {width}x{height} {encoding} with step {step} (need {needed})")
+            f"truncated image: {buf.size} bytes for {width}x{height} {encoding} with step {step} (need {needed})",
+            ImageFault.TRUNCATED)
     rows = np.lib.stride_tricks.as_strided(buf, (height, row_bytes), (step, 1), writeable=False)
     if kind == "u2":
         dtype = np.dtype(">u2" if is_bigendian else "<u2")
@@ -85,12 +110,13 @@ def compressed_image_to_array(fmt: str, data: bytes | memoryview | np.ndarray) -
     """sensor_msgs/CompressedImage (jpeg/png, any format string image_transport writes) -> (HxWx3, 'bgr')."""
     buf = np.frombuffer(data, np.uint8)
     if buf.size == 0:
-        raise ImageConversionError("empty CompressedImage")
+        raise ImageConversionError("empty CompressedImage", ImageFault.EMPTY_COMPRESSED)
     if "compressedDepth" in fmt:
-        raise UnsupportedEncodingError(f"compressedDepth images are not supported (format {fmt!r})")
+        raise UnsupportedEncodingError(f"compressedDepth images are not supported (format {fmt!r})", fmt)
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if image is None:
-        raise ImageConversionError(f"corrupt or undecodable compressed image ({buf.size} bytes, format {fmt!r})")
+        raise ImageConversionError(f"corrupt or undecodable compressed image ({buf.size} bytes, format {fmt!r})",
+                                   ImageFault.CORRUPT_COMPRESSED)
     return image, "bgr"
 
 

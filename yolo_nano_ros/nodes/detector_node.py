@@ -311,7 +311,7 @@ class DetectorNode(LifecycleNode):
         try:
             image, order = image_message_to_array(msg)
         except ImageConversionError as exc:
-            reason = str(exc).split(":")[0].split(" (")[0]  # e.g. "truncated image", "unsupported encoding '32FC1'"
+            reason = exc.reason  # e.g. "truncated image", "unsupported encoding '32FC1'"
             self._error("image", f"frame skipped ({header.frame_id or 'no frame_id'}): {exc}", reason)
             return
         t1 = time.perf_counter()
