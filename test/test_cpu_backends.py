@@ -182,8 +182,12 @@ def test_accuracy_bench_scores_every_cpu_precision_with_the_real_evaluator(tmp_p
     assert report["images"] == 12 and rows["ORT FP32"]["delta_points"] == 0.0 and rows["ORT FP32"]["map50"] > 0.5
     assert abs(rows["OpenVINO FP32"]["delta_points"]) < 0.5
     assert abs(rows["ORT INT8 (ORT QDQ)"]["delta_points"]) < 2 and rows["ORT INT8 (ORT QDQ)"]["precision"] == "int8"
-    if "OpenVINO BF16" in rows:
+    from yolo_nano_ros.runtime.backends.openvino_backend import has_native_bf16
+
+    if has_native_bf16():  # measured exactly where the CPU can, and then within its bound
         assert abs(rows["OpenVINO BF16"]["delta_points"]) < 1
+    else:
+        assert report["skipped"]["OpenVINO BF16"] == "no native bf16 on this CPU"
     assert set(rows) | set(report["skipped"]) == {
         "ORT FP32", "ORT INT8 (ORT QDQ)", "OpenVINO FP32", "OpenVINO BF16", "OpenVINO INT8 (ORT QDQ)",
         "OpenVINO INT8 (NNCF)"}

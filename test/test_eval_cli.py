@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -96,11 +97,21 @@ def test_perfect_detections_score_one_and_shuffled_boxes_score_low(tmp_path):
 def test_external_annotations_match_frames_by_order(tmp_path):
     bag = tmp_path / "bag"
     write_bag(dataset_from_folder("yolo", SAMPLES, "voc"), BagSettings(bag), progress=False)
-    by_topic, by_folder = tmp_path / "a", tmp_path / "b"
-    assert main([str(bag), "--detections-topic", "/ground_truth/detections", "--out", str(by_topic)]) == 0
-    assert main([str(bag), "--detections-topic", "/ground_truth/detections", "--gt", f"yolo:{SAMPLES}",
-                 "--out", str(by_folder)]) == 0
+    # The same photos with every box moved by half the image width: --gt must score against these.
+    moved = tmp_path / "moved"
+    shutil.copytree(SAMPLES / "images", moved / "images")
+    (moved / "labels").mkdir()
+    for label in sorted((SAMPLES / "labels").glob("*.txt")):
+        rows = [line.split() for line in label.read_text().splitlines() if line.strip()]
+        (moved / "labels" / label.name).write_text("".join(
+            f"{c} {(float(x) + 0.5) % 1.0:.6f} {y} {w} {h}\n" for c, x, y, w, h in rows))
+    by_topic, by_folder, by_moved = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    recorded = [str(bag), "--detections-topic", "/ground_truth/detections"]
+    assert main([*recorded, "--out", str(by_topic)]) == 0
+    assert main([*recorded, "--gt", f"yolo:{SAMPLES}", "--out", str(by_folder)]) == 0
+    assert main([*recorded, "--gt", f"yolo:{moved}", "--out", str(by_moved)]) == 0
     assert report_of(by_topic)["map50"] == pytest.approx(1.0) and report_of(by_folder)["map50"] == pytest.approx(1.0)
+    assert report_of(by_moved)["map50"] < 0.3, "--gt was not what the detections were scored against"
 
 def test_external_annotations_of_another_image_set_are_refused(tmp_path, capsys):
     import shutil

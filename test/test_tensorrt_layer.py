@@ -70,11 +70,30 @@ def test_tensorrt85_binding_api_fallback(monkeypatch, tmp_path):
 
 
 def test_detector_runs_end_to_end_on_the_fake_engine(monkeypatch, tmp_path):
+    """A real photo through Detector -> TensorRTBackend -> the fake engine -> the decoder and NMS.
+
+    The fake engine fills output k with k + 1 + mean(input), so every cell of a level has one logit and
+    every detection's score is sigmoid(logit)^2 (objectness x class): the scores prove the image reached
+    the engine and the decoder read the maps it returned.
+    """
+    import cv2
+    from conftest_data import coco128_images
+
+    from yolo_nano_ros.runtime.postprocess import sigmoid
+
     fake_tensorrt.install(monkeypatch, "10.3.0")
     detector = Detector(TensorRTBackend(write_engine(tmp_path)))
-    result = detector.detect(np.zeros((48, 80, 3), np.uint8))
+    image = cv2.cvtColor(cv2.imread(str(coco128_images(1)[0])), cv2.COLOR_BGR2RGB)
+    result = detector.detect(image)
     assert detector.class_names == CFG.class_names
-    assert result.times.infer_ms >= 0 and len(result.detections) <= detector.settings.max_detections
+    d = result.detections
+    assert 0 < len(d) <= detector.settings.max_detections
+    mean = float(detector.preprocess(image)[0].mean())
+    level_scores = [float(sigmoid(np.float64(k + 1 + mean)) ** 2) for k in range(3)]
+    assert all(min(abs(s - ls) for ls in level_scores) < 1e-4 for s in d.scores), (d.scores[:5], level_scores)
+    assert abs(float(d.scores.max()) - max(level_scores)) < 1e-4
+    h, w = image.shape[:2]
+    assert d.boxes.min() >= 0 and d.boxes[:, [0, 2]].max() <= w and d.boxes[:, [1, 3]].max() <= h
 
 
 def test_shape_mismatch_bad_engine_and_missing_gpu_are_clear_errors(monkeypatch, tmp_path):
