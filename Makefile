@@ -17,9 +17,13 @@ setup-jazzy:
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# pytest exits 5 when it collects no tests: make treats that as a failure, as it should.
+# Two halves: everything not marked `ros` with ROS 2's Python packages blocked (test/blockers/no_ros: a
+# test that needs rclpy without the marker fails), then the `ros` half with ROS. pytest exits 5 when it
+# collects no tests: make treats that as a failure, as it should.
+NO_ROS := PYTHONPATH=$(CURDIR)/test/blockers/no_ros
 test: setup lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(NO_ROS) $(PY) -m pytest -m "not ros" $(PYTEST_ARGS)
+	$(PY) -m pytest -m ros $(PYTEST_ARGS)
 
 # Every test that touches ROS (marker `ros`: rclpy, DDS, node processes, colcon), on ROS 2 Jazzy.
 test-jazzy: setup-jazzy

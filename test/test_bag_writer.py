@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest_data import COCO128_VOC_YAML, REPO_ROOT
-from rclpy.serialization import deserialize_message
-from sensor_msgs.msg import CompressedImage, Image
 
 from yolo_nano_ros.apps.bag_cli import main
 from yolo_nano_ros.bag.frames import BagError, ground_truth_by_stamp, iter_raw_frames
@@ -20,6 +18,9 @@ SAMPLES = REPO_ROOT / "data" / "samples"
 @pytest.mark.parametrize("storage", ["sqlite3", "mcap"])
 @pytest.mark.parametrize("compressed", [False, True])
 def test_coco128_to_bag_round_trip(tmp_path, storage, compressed):
+    from rclpy.serialization import deserialize_message
+    from sensor_msgs.msg import CompressedImage, Image
+
     dataset = load_split(COCO128_VOC_YAML, "train")
     dataset.samples = dataset.samples[:10]
     assert sum(len(s.labels) for s in dataset.samples) > 10, "the round trip must carry real boxes"

@@ -5,6 +5,7 @@ Each script is driven as a user would, with a missing model, a missing dataset o
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -37,9 +38,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("script", "args", "names"), CASES,
-                         ids=[f"{s}-{a[0] if not a[0].startswith('/') else 'path'}-{i}" for i, (s, a, _) in
-                              enumerate(CASES)])
+ROS_APPS = {"yolo-nano-demo", "yolo-nano-node-bench", "yolo-nano-power-sweep"}  # they start nodes: need rclpy
+
+
+@pytest.mark.parametrize(("script", "args", "names"), [
+    pytest.param(s, a, n, id=f"{s}-{a[0] if not a[0].startswith('/') else 'path'}-{i}",
+                 marks=[pytest.mark.ros] if s in ROS_APPS else [])
+    for i, (s, a, n) in enumerate(CASES)])
 def test_a_known_failure_is_one_line_and_exit_2(script, args, names, tmp_path):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     env = {**os.environ, "PATH": "/usr/bin:/bin"}  # no nvpmodel: the sweep's known failure here
@@ -65,3 +70,28 @@ def test_a_bug_keeps_its_traceback_and_exit_1(capsys):
 
     with pytest.raises(ZeroDivisionError):
         buggy()
+
+
+def test_a_missing_optional_dependency_is_one_line_naming_it(capsys):
+    @console_script("yolo-nano-test")
+    def needs_ros() -> int:
+        raise ModuleNotFoundError("No module named 'rclpy'", name="rclpy")
+
+    @console_script("yolo-nano-test")
+    def broken_install() -> int:
+        raise ModuleNotFoundError("No module named 'yolo_nano_ros.gone'", name="yolo_nano_ros.gone")
+
+    assert needs_ros() == 2
+    assert capsys.readouterr().err == ("yolo-nano-test: error: this command needs ROS 2: source "
+                                       "/opt/ros/<distro>/setup.bash, or use the `make setup` venv "
+                                       "(no module named 'rclpy')\n")
+    with pytest.raises(ModuleNotFoundError):
+        broken_install()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rclpy") is not None, reason="the no-ROS half of make test runs it")
+def test_a_ros_app_without_ros_says_so_in_one_line():
+    r = subprocess.run([str(BIN / "yolo-nano-node-bench"), "--frames", "1"], capture_output=True, text=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("yolo-nano-node-bench: error: this command needs ROS 2")

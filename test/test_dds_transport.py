@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+pytest.importorskip("rclpy", reason="ROS 2 tests (marker ros): `make setup` installs rclpy")
 from rclpy.qos import qos_profile_sensor_data
 from rclpy.serialization import deserialize_message, serialize_message
 from ros_harness import PEERS_DIR

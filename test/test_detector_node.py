@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytest
 from conftest_data import DEMO_MODEL, coco128_images
+
+pytest.importorskip("rclpy", reason="ROS 2 tests (marker ros): `make setup` installs rclpy")
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue

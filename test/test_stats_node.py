@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest_data import REPO_ROOT
+
+pytest.importorskip("rclpy", reason="ROS 2 tests (marker ros): `make setup` installs rclpy")
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
