@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest_data import TEGRASTATS_SAMPLES
 
-from yolo_nano_ros.apps.stats_cli import parse_lines
+from yolo_nano_ros.apps.jetson_cli import parse_lines
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
 from yolo_nano_ros.jetson.power_modes import (
     PowerMode,
