@@ -71,7 +71,8 @@ setup(
             "yolo-nano-node-bench = yolo_nano_ros.apps.node_bench:main",
             "yolo-nano-eval = yolo_nano_ros.apps.eval_cli:main",
             "yolo_nano_stats = yolo_nano_ros.nodes.stats_node:main",
-            "yolo-nano-stats = yolo_nano_ros.apps.jetson_cli:main",
+            "yolo-nano-jetson = yolo_nano_ros.apps.jetson_cli:main",
+            "yolo-nano-stats = yolo_nano_ros.apps.jetson_cli:deprecated_main",  # old name, for one release
             "yolo-nano-power-sweep = yolo_nano_ros.apps.power_sweep:main",
         ],
     },

@@ -33,7 +33,8 @@ CASES = [
     ("yolo-nano-bag", ["make", "--from", "yolo", MISSING, "--out", "/tmp/never_written_bag"], MISSING),
     ("yolo-nano-demo", ["--model", f"{MISSING}.onnx", "--out", "{tmp}/demo"], f"model file not found: {MISSING}.onnx"),
     ("yolo-nano-node-bench", ["--model", f"{MISSING}.onnx"], f"model file not found: {MISSING}.onnx"),
-    ("yolo-nano-stats", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),
+    ("yolo-nano-jetson", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),
+    ("yolo-nano-stats", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),  # the old name, for one release
     ("yolo-nano-power-sweep", ["--modes", "MODE_15W", "--out", "{tmp}/sweep"], "nvpmodel"),
 ]
 

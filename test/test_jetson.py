@@ -136,8 +136,9 @@ def test_garbage_never_crashes_the_parser():
 def test_parse_command_on_a_logfile_and_stdin(tmp_path):
     log = tmp_path / "tegrastats.log"
     log.write_text("\n".join([*(r["line"] for r in SAMPLES), "totally not tegrastats", ""]))
-    exe = Path(sys.executable).parent / "yolo-nano-stats"
+    exe = Path(sys.executable).parent / "yolo-nano-jetson"
     out = subprocess.run([str(exe), "parse", str(log)], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stderr == ""
     objects = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(objects) == len(SAMPLES) + 1
     assert "error" in objects[-1] and all("error" not in o for o in objects[:-1])
@@ -145,6 +146,10 @@ def test_parse_command_on_a_logfile_and_stdin(tmp_path):
     piped = subprocess.run([str(exe), "parse"], input=SAMPLES[2]["line"] + "\n", capture_output=True, text=True,
                            timeout=60, check=True)
     assert json.loads(piped.stdout)["power_total_rule"] == "input rail VDD_IN"
+    # The old name runs the same command and says it was renamed.
+    old = subprocess.run([str(exe.with_name("yolo-nano-stats")), "parse", str(log)], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert old.stdout == out.stdout and "renamed yolo-nano-jetson" in old.stderr
 
 
 def test_parse_lines_counts_failures(capsys):

@@ -1,8 +1,9 @@
-"""`yolo-nano-stats`: tegrastats parsing and Jetson power modes from the shell.
+"""`yolo-nano-jetson`: tegrastats parsing and Jetson power modes from the shell (`yolo-nano-stats`, the
+old name, still works for one release and says so).
 
-  yolo-nano-stats parse [FILE]     one JSON object per line (stdin by default; `tegrastats --logfile` files too)
-  yolo-nano-stats modes            the board's power modes and the current one
-  yolo-nano-stats watch            what the stats source reads (jtop, tegrastats or host), once a second
+  yolo-nano-jetson parse [FILE]     one JSON object per line (stdin by default; `tegrastats --logfile` files too)
+  yolo-nano-jetson modes            the board's power modes and the current one
+  yolo-nano-jetson watch            what the stats source reads (jtop, tegrastats or host), once a second
 """
 
 from __future__ import annotations
@@ -83,9 +84,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-@console_script("yolo-nano-stats")
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="yolo-nano-stats", description=__doc__,
+NAME, OLD_NAME = "yolo-nano-jetson", "yolo-nano-stats"  # the old name was one character from the node's
+
+
+@console_script(NAME)
+def main(argv: list[str] | None = None, prog: str = NAME) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="tegrastats lines -> JSON, one object per line")
@@ -101,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_watch)
     args = parser.parse_args(argv)
     return int(args.func(args))
+
+
+@console_script(OLD_NAME)
+def deprecated_main(argv: list[str] | None = None) -> int:
+    """`yolo-nano-stats`: the same commands, with a note on stderr (goes in the release after 0.1)."""
+    print(f"{OLD_NAME}: renamed {NAME} (the old name goes in the next release)", file=sys.stderr)
+    return main.__wrapped__(argv, prog=OLD_NAME)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
