@@ -10,16 +10,18 @@
 from __future__ import annotations
 
 import argparse
-import os
-import random
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
+
+if TYPE_CHECKING:
+    from yolo_nano_ros.nodes.bag_replay import ReplayResult
 
 
 def build_bag(samples: Path, bag: Path) -> None:
@@ -30,38 +32,25 @@ def build_bag(samples: Path, bag: Path) -> None:
 
 
 def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, conf: float) -> int:
-    from yolo_nano_ros.harness.dds_environment import local_dds_environment
-    from yolo_nano_ros.harness.detector_process import running_node, start_detector
+    from yolo_nano_ros.bag.frames import iter_raw_frames
+    from yolo_nano_ros.harness.session import detector_session
 
     out.mkdir(parents=True, exist_ok=True)
     bag = out / "demo_bag"
     if not bag.exists():
         build_bag(samples, bag)
-    env = local_dds_environment(random.randint(110, 200))  # private domain (Fast DDS allows up to 232)
-    os.environ.update(env)  # before rclpy initialises DDS in this process
-    log = out / "detector_node.log"
-    with running_node(lambda path: start_detector(model, dict(os.environ), path, conf_threshold=conf), log):
-        backend_line = next((line for line in log.read_text().splitlines() if "backend" in line), "")
-        print("[demo] detector:", backend_line.split("]: ", 1)[-1])
-        return replay_and_report(bag, out, rate, passes)
-
-
-def replay_and_report(bag: Path, out: Path, rate: float, passes: int) -> int:
-    import cv2
-
-    from yolo_nano_ros.bag.frames import iter_raw_frames
-    from yolo_nano_ros.nodes.bag_replay import LiveReplay
-
     frames = list(iter_raw_frames(bag))
-    replay = LiveReplay(debug_topic="debug_image")
-    try:
-        if not frames or not replay.wait_for_detector(probe=frames[0]):
-            print("[demo] the detector never subscribed to the image topic or never answered a frame")
-            return 1
+    with detector_session(model, out / "detector_node.log", frames[0], {"debug_topic": "debug_image"},
+                          conf_threshold=conf) as session:
+        backend_line = next((line for line in session.log.read_text().splitlines() if "backend" in line), "")
+        print("[demo] detector:", backend_line.split("]: ", 1)[-1])
         print(f"[demo] replaying {len(frames)} frames x {passes} at {rate:g} Hz over DDS ...")
-        result = replay.play(frames, rate, passes)
-    finally:
-        replay.close()
+        result = session.replay.play(frames, rate, passes)
+    return report(result, out, rate)
+
+
+def report(result: ReplayResult, out: Path, rate: float) -> int:
+    import cv2
 
     first = {}
     for index, _, msg in result.received:

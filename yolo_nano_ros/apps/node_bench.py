@@ -21,7 +21,6 @@ import argparse
 import json
 import math
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,6 @@ import numpy as np
 
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import RawFrame
-from yolo_nano_ros.harness.detector_process import NodeStartError
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
 
 if TYPE_CHECKING:
@@ -95,15 +93,13 @@ def phase_result(name: str, rate_hz: float, blocks: list[ReplayResult], diagnost
 
 def run_phases(names: list[str], replays: list[LiveReplay], frames: list[RawFrame], rate_hz: float, count: int,
                blocks: int, diagnostics_wait_s: float) -> list[PhaseResult]:
-    """`count` frames to each replay's node, in `blocks` turns: the nodes alternate block by block.
+    """`count` frames to each replay's node (each has answered once), in `blocks` turns: the nodes alternate
+    block by block.
 
     Alternating puts the detector and the transport floor under the same machine load: on a shared
     machine, load drifts over seconds, and two phases run one after the other differ by more than
     the difference being measured.
     """
-    for replay, name in zip(replays, names, strict=True):
-        if not replay.wait_for_detector(probe=frames[0]):
-            raise NodeStartError(f"{name}: the node never subscribed to its image topic or never answered a frame")
     stream = (frames * -(-count // len(frames)))[:count]
     size = -(-count // blocks)
     results: list[list[ReplayResult]] = [[] for _ in replays]
@@ -189,7 +185,7 @@ def bench_against(nodes: list[tuple[str, Callable[[Path], subprocess.Popen[bytes
     Fresh processes per phase, so the detector's diagnostics describe this phase alone.
     """
     from yolo_nano_ros.harness.detector_process import running_node
-    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+    from yolo_nano_ros.harness.session import answered_replay
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         replays = []
@@ -197,10 +193,9 @@ def bench_against(nodes: list[tuple[str, Callable[[Path], subprocess.Popen[bytes
             what = "echo node" if is_floor(name) else "detector"
             stack.enter_context(running_node(start, Path(tmp) / f"{name}.log", what))
             prefix = f"{FLOOR_NAMESPACE}/" if is_floor(name) else ""
-            replay = LiveReplay(image_topic=prefix + "image", detections_topic=prefix + "detections",
-                                node_name=f"yolo_nano_bench_{len(replays)}")  # one name per node, as ROS expects
-            stack.callback(replay.close)
-            replays.append(replay)
+            replays.append(stack.enter_context(answered_replay(
+                frames[0], what, image_topic=prefix + "image", detections_topic=prefix + "detections",
+                node_name=f"yolo_nano_bench_{len(replays)}")))  # one name per node, as ROS expects
         wait = 0.0 if all(is_floor(name) for name, _ in nodes) else 1.2
         return run_phases([name for name, _ in nodes], replays, frames, rate_hz, count, blocks, wait)
 
@@ -213,9 +208,14 @@ def bench_transport_floor(name: str, frames: list[RawFrame], rate_hz: float, cou
 def run_node_bench(model: Path, images: list[Path], frames_per_phase: int, light_rate: float,
                    log: Callable[[str], None] = print) -> list[PhaseResult]:
     """Light load and 30 Hz (each beside the transport floor), overload and the slow-model 30 Hz case."""
-    from yolo_nano_ros.harness.dds_environment import local_dds_environment
+    from yolo_nano_ros.harness.dds_environment import private_dds_domain
 
-    os.environ.update(local_dds_environment(random.randint(110, 200)))
+    with private_dds_domain():
+        return bench_phases(model, images, frames_per_phase, light_rate, log)
+
+
+def bench_phases(model: Path, images: list[Path], frames_per_phase: int, light_rate: float,
+                 log: Callable[[str], None]) -> list[PhaseResult]:
     frames = rgb8_frames(images, 640, 480)
     log(f"detector: {model.name}; {len(frames)} real photos as 640x480 rgb8; {frames_per_phase} frames per "
         f"phase, fresh node processes per phase; detector and transport floor take turns in {BLOCKS} blocks")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import random
 import re
 import subprocess
 import sys
@@ -82,19 +81,13 @@ class PowerRecorder:
 
 def measure_mode(frames, rate_hz: float, warmup_s: float, seconds: float, recorder: PowerRecorder) -> Efficiency:
     """FPS, mean W and images/s/W over the window after the warm-up (the stats node's arithmetic)."""
-    from yolo_nano_ros.harness.detector_process import NodeStartError
-    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+    from yolo_nano_ros.harness.session import answered_replay
 
-    total = int((warmup_s + seconds) * rate_hz)
+    total = max(1, int((warmup_s + seconds) * rate_hz))
     sequence = [frames[i % len(frames)] for i in range(total)]
-    replay = LiveReplay()
-    try:
-        if not replay.wait_for_detector(probe=sequence[0] if sequence else None):
-            raise NodeStartError("the detector never subscribed to 'image' or never answered a frame")
+    with answered_replay(sequence[0]) as replay:
         start = time.time()
         result = replay.play(sequence, rate_hz, passes=1, settle_s=1.0)
-    finally:
-        replay.close()
     window_start, window_end = start + warmup_s, start + warmup_s + seconds
     window = EfficiencyWindow(seconds)
     for arrival in sorted(a for _, a, _ in result.received if window_start <= a <= window_end):
@@ -147,7 +140,7 @@ def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
 
 def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     from yolo_nano_ros.bag.frames import iter_raw_frames
-    from yolo_nano_ros.harness.dds_environment import local_dds_environment
+    from yolo_nano_ros.harness.dds_environment import private_dds_domain
     from yolo_nano_ros.harness.detector_process import running_node, start_detector
     from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, clocks_label, resolve_mode
     from yolo_nano_ros.jetson.sources import open_source
@@ -163,7 +156,6 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
         except PowerModeError as exc:
             targets.append((w, exc))
     frames = list(iter_raw_frames(args.bag, args.image_topic))
-    os.environ.update(local_dds_environment(random.randint(110, 200)))
     source, reason = open_source(args.source, args.interval)
     print(f"stats source: {source.name} ({reason}); original mode {original.name} ({original.id})", flush=True)
     recorder = PowerRecorder(source, args.interval / 1000)
@@ -171,10 +163,12 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     compressed = frames[0].msgtype.endswith("CompressedImage")
 
     def start(log: Path) -> subprocess.Popen[bytes]:
+        # Called inside private_dds_domain below: os.environ then holds the private domain's settings.
         return start_detector(args.model, dict(os.environ), log, backend=args.backend, compressed=compressed)
 
     try:
-        with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "detector.log"):
+        with (private_dds_domain(), tempfile.TemporaryDirectory() as tmp,
+              running_node(start, Path(tmp) / "detector.log")):
             for label, target in targets:
                 if isinstance(target, PowerModeError):
                     rows.append(SweepRow(label, None, nominal_watts(label), f"skipped: {target}"))

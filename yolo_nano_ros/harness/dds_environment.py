@@ -5,6 +5,9 @@ from __future__ import annotations
 import errno
 import importlib.metadata
 import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +36,27 @@ def local_dds_environment(domain_id: int) -> dict[str, str]:
         "FASTDDS_DEFAULT_PROFILES_FILE": str(shm_profile_path()),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+@contextmanager
+def private_dds_domain(domain_id: int | None = None) -> Iterator[dict[str, str]]:
+    """A private, loopback-only DDS domain for this process and its children, for the block's duration.
+
+    Yields the environment to give child nodes. rcl and Fast DDS read these variables when this process
+    creates its participant (no API sets the discovery range or the profile file), so the block sets
+    them in os.environ and puts every previous value back on leaving: nothing outlives the block.
+    """
+    dds = local_dds_environment(domain_id if domain_id is not None else random.randint(110, 200))  # Fast DDS: <= 232
+    saved = {name: os.environ.get(name) for name in dds}
+    os.environ.update(dds)
+    try:
+        yield dict(os.environ)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def fastdds_major_version() -> int | None:

@@ -8,9 +8,6 @@ is that of what the live node actually produced.
 
 from __future__ import annotations
 
-import os
-import random
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,9 +30,7 @@ def recorded_rate_hz(frames: list[RawFrame]) -> float:
 
 def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, ...], rate_hz: float | None = None,
              backend: str = "auto", conf: float = 0.001, settle_s: float = 5.0) -> BagRun:
-    from yolo_nano_ros.harness.dds_environment import local_dds_environment
-    from yolo_nano_ros.harness.detector_process import running_node, start_detector
-    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+    from yolo_nano_ros.harness.session import detector_session
 
     frames = list(iter_raw_frames(bag, image_topic))
     if not frames:
@@ -49,20 +44,14 @@ def run_live(bag: Path, model: Path, image_topic: str, class_names: tuple[str, .
             original.append(None)
     compressed = frames[0].msgtype.endswith("CompressedImage")
     rate = rate_hz or recorded_rate_hz(frames)
-    os.environ.update(local_dds_environment(random.randint(110, 200)))  # before rclpy starts DDS here
-    def start(log: Path) -> subprocess.Popen[bytes]:
-        return start_detector(model, dict(os.environ), log, backend=backend, conf_threshold=conf, max_detections=100,
-                              compressed=compressed, class_id_format="name", diagnostics_period=0.5)
-
-    with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "detector.log", "detector node"):
-        replay = LiveReplay(compressed=compressed)
-        try:
-            playable = [f for f in frames if original[f.index] is not None]
-            if not playable or not replay.wait_for_detector(probe=playable[0]):
-                raise BagError("the detector node never subscribed to the image topic or never answered a frame")
-            result = replay.play(playable, rate, passes=1, settle_s=settle_s)
-        finally:
-            replay.close()
+    playable = [f for f in frames if original[f.index] is not None]
+    if not playable:
+        raise BagError(f"every frame on {image_topic} is corrupt: nothing to play")
+    with tempfile.TemporaryDirectory() as tmp, detector_session(
+            model, Path(tmp) / "detector.log", playable[0], {"compressed": compressed}, backend=backend,
+            conf_threshold=conf, max_detections=100, compressed=compressed, class_id_format="name",
+            diagnostics_period=0.5) as session:
+        result = session.replay.play(playable, rate, passes=1, settle_s=settle_s)
     answers = {index: (arrival, msg) for index, arrival, msg in result.received}
     sent_at = {index: t for index, t in result.sent.values()}
     run = BagRun("live", [], class_names)
