@@ -27,6 +27,7 @@ def rgb(path) -> np.ndarray:
 def test_auto_picks_the_fastest_cpu_backend_here_and_says_why(exported_model, monkeypatch):
     """No GPU here: OpenVINO when it is installed (make setup installs it), else ONNX Runtime on the CPU."""
     from yolo_nano_ros.runtime import backend_select
+    from yolo_nano_ros.runtime.backends import registry
 
     _, onnx = exported_model
     selection = select_backend(onnx, "auto")
@@ -34,7 +35,7 @@ def test_auto_picks_the_fastest_cpu_backend_here_and_says_why(exported_model, mo
     expected = (("onnxruntime:CPUExecutionProvider", "ONNX Runtime on the CPU")
                 if backend_select.openvino_unavailable_reason() else ("openvino:CPU", "OpenVINO on the CPU"))
     assert selection.backend.name == expected[0] and expected[1] in selection.reason
-    monkeypatch.setattr(backend_select, "openvino_unavailable_reason", lambda: "openvino not installed")
+    monkeypatch.setattr(registry, "openvino_unavailable_reason", lambda: "openvino not installed")
     selection = select_backend(onnx, "auto")
     assert selection.backend.name == "onnxruntime:CPUExecutionProvider"
     assert "OpenVINO skipped (openvino not installed)" in selection.reason and "CPU" in selection.reason
