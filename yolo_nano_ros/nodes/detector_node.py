@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.lifecycle import Node as LifecycleNode
@@ -28,6 +28,7 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder
 from yolo_nano_ros.msgs.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
+from yolo_nano_ros.nodes.detector_status import MODEL_NOT_LOADED, DetectorSnapshot, detector_status
 from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, init_ros, make_executor, spin_node
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
@@ -209,7 +210,7 @@ class DetectorNode(LifecycleNode):
         self.get_logger().error(message)
         self.last_error = message
         self.errors["model"] += 1
-        self.state_message = "model not loaded"
+        self.state_message = MODEL_NOT_LOADED
         return TransitionCallbackReturn.FAILURE
 
     def on_activate(self, state: State) -> TransitionCallbackReturn:
@@ -343,29 +344,16 @@ class DetectorNode(LifecycleNode):
 
     # ------------------------------------------------------------------ diagnostics
     def _publish_diagnostics(self) -> None:
-        values: dict[str, object] = {
-            "state": self.state_message, "input_rate_hz": self.input_rate.rate(),
-            "processed_fps": self.output_rate.rate(), "frames_received": self.slot.received,
-            "frames_dropped": self.slot.dropped, "debug_images_drawn": self.debug_images_drawn,
-            "model": self.model_path or self.p("model") or "(demo weights)",
-        }
-        if self.detector is not None:
-            values |= {"backend": self.detector.backend.name, "precision": self.detector.backend.precision}
-        for stage, window in self.latency.items():
-            s = window.summary()
-            values[f"{stage}_ms_p50"], values[f"{stage}_ms_p95"] = s["p50"], s["p95"]
-        for kind, count in sorted(self.errors.items()):
-            values[f"errors_{kind}"] = count
-        if self.state_message == "model not loaded":
-            level, message = DiagnosticStatus.ERROR, self.last_error
-        elif self.errors and self.last_error:
-            level, message = DiagnosticStatus.WARN, f"last error: {self.last_error}"
-        else:
-            level, message = DiagnosticStatus.OK, self.state_message
+        detector = self.detector
+        level, message, values = detector_status(DetectorSnapshot(
+            self.state_message, self.input_rate.rate(), self.output_rate.rate(), self.slot.received, self.slot.dropped,
+            self.debug_images_drawn, self.model_path or self.p("model") or "(demo weights)",
+            detector.backend.name if detector else None, detector.backend.precision if detector else None,
+            {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error))
         array = DiagnosticArray()
         array.header.stamp = self.get_clock().now().to_msg()
-        array.status = [diagnostic_status(f"{self.get_fully_qualified_name()}: detector", NODE_NAME, level, message,
-                                          values)]
+        array.status = [diagnostic_status(f"{self.get_fully_qualified_name()}: detector", NODE_NAME,
+                                          bytes([level]), message, values)]
         self.pub_diagnostics.publish(array)
 
 

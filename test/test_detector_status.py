@@ -1,0 +1,36 @@
+"""nodes/detector_status: the detector's /diagnostics level, message and values, without ROS."""
+
+from __future__ import annotations
+
+from yolo_nano_ros.nodes.detector_status import MODEL_NOT_LOADED, DetectorSnapshot, StatusLevel, detector_status
+
+
+def snapshot(**changes) -> DetectorSnapshot:
+    base = DetectorSnapshot("active", 30.0, 29.5, 300, 5, 0, "/m/model.onnx", "openvino:CPU", "bf16",
+                            {"infer": {"p50": 7.0, "p95": 9.5, "p99": 11.0}})
+    for name, value in changes.items():
+        setattr(base, name, value)
+    return base
+
+
+def test_a_healthy_node_is_ok_with_its_state_and_every_value():
+    level, message, values = detector_status(snapshot())
+    assert (level, message) == (StatusLevel.OK, "active")
+    assert values == {"state": "active", "input_rate_hz": 30.0, "processed_fps": 29.5, "frames_received": 300,
+                      "frames_dropped": 5, "debug_images_drawn": 0, "model": "/m/model.onnx",
+                      "backend": "openvino:CPU", "precision": "bf16", "infer_ms_p50": 7.0, "infer_ms_p95": 9.5}
+
+
+def test_frame_errors_warn_with_the_last_one_and_count_each_kind():
+    level, message, values = detector_status(snapshot(errors={"image": 3, "model": 1},
+                                                      last_error="frame skipped (cam): truncated image"))
+    assert (level, message) == (StatusLevel.WARN, "last error: frame skipped (cam): truncated image")
+    assert values["errors_image"] == 3 and values["errors_model"] == 1
+
+
+def test_no_model_is_an_error_saying_why_and_has_no_backend():
+    level, message, values = detector_status(snapshot(state=MODEL_NOT_LOADED, backend=None, precision=None,
+                                                      errors={"model": 1}, last_error="model file not found: /x"))
+    assert (level, message) == (StatusLevel.ERROR, "model file not found: /x")
+    assert "backend" not in values and values["state"] == MODEL_NOT_LOADED
+    assert [int(level) for level in StatusLevel] == [0, 1, 2], "diagnostic_msgs' OK, WARN, ERROR"

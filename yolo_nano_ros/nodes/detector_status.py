@@ -1,0 +1,55 @@
+"""What the detector node reports on /diagnostics, as plain data: the node gathers a snapshot, this decides
+the level, message and key/values (unit-tested without ROS), and nodes/messages.py builds the message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+MODEL_NOT_LOADED = "model not loaded"
+
+
+class StatusLevel(IntEnum):
+    """diagnostic_msgs/DiagnosticStatus levels (OK=0, WARN=1, ERROR=2), without importing the message."""
+
+    OK = 0
+    WARN = 1
+    ERROR = 2
+
+
+@dataclass
+class DetectorSnapshot:
+    state: str  # unconfigured | configured | active | inactive | model not loaded
+    input_rate_hz: float
+    processed_fps: float
+    frames_received: int
+    frames_dropped: int
+    debug_images_drawn: int
+    model: str
+    backend: str | None = None
+    precision: str | None = None
+    latency_ms: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # stage -> {p50, p95, ...}
+    errors: Mapping[str, int] = field(default_factory=dict)  # kind -> count since start
+    last_error: str = ""
+
+
+def detector_status(s: DetectorSnapshot) -> tuple[StatusLevel, str, dict[str, object]]:
+    """ERROR while no model is loaded (the message says why), WARN once any frame or model error happened
+    (the message is the last one), else OK with the lifecycle state."""
+    values: dict[str, object] = {
+        "state": s.state, "input_rate_hz": s.input_rate_hz, "processed_fps": s.processed_fps,
+        "frames_received": s.frames_received, "frames_dropped": s.frames_dropped,
+        "debug_images_drawn": s.debug_images_drawn, "model": s.model,
+    }
+    if s.backend is not None:
+        values |= {"backend": s.backend, "precision": s.precision}
+    for stage, summary in s.latency_ms.items():
+        values[f"{stage}_ms_p50"], values[f"{stage}_ms_p95"] = summary["p50"], summary["p95"]
+    for kind, count in sorted(s.errors.items()):
+        values[f"errors_{kind}"] = count
+    if s.state == MODEL_NOT_LOADED:
+        return StatusLevel.ERROR, s.last_error, values
+    if s.errors and s.last_error:
+        return StatusLevel.WARN, f"last error: {s.last_error}", values
+    return StatusLevel.OK, s.state, values
