@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yolo_nano_ros.harness.dds_environment import local_dds_environment, replay_reliability
+from yolo_nano_ros.harness.dds_environment import local_dds_environment
 from yolo_nano_ros.harness.process_control import stop_process_group
+from yolo_nano_ros.nodes.qos import replay_reliability
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PEERS_DIR = Path(__file__).resolve().parent / "peers"
@@ -26,13 +27,13 @@ PEERS_DIR = Path(__file__).resolve().parent / "peers"
 
 # The QoS the tests stream camera frames with, and the detector parameter that matches it: best effort
 # (what cameras use) except on Fast DDS 2.x (Jazzy), where best-effort large frames reach a freshly
-# started subscriber only after seconds (see dds_environment.replay_reliability).
+# started subscriber only after seconds (see nodes.qos.replay_reliability).
 CAMERA_RELIABILITY = replay_reliability()
 CAMERA_PARAM = f"qos_reliability:={CAMERA_RELIABILITY}"
 
 
 def camera_qos() -> Any:
-    from yolo_nano_ros.nodes.messages import replay_camera_qos
+    from yolo_nano_ros.nodes.qos import replay_camera_qos
 
     return replay_camera_qos()
 

@@ -112,9 +112,9 @@ def test_speed_bench_runs_real_exports_through_the_cpu_backends(tmp_path):
 
 
 def test_report_names_the_machine_and_states_each_goal_from_the_numbers():
+    from yolo_nano_ros.apps.bench_report import render
     from yolo_nano_ros.benchmarks.arch_table import arch_table
     from yolo_nano_ros.benchmarks.machine import describe, machine_info
-    from yolo_nano_ros.benchmarks.report import render
 
     info = machine_info()
     assert info["cores_usable"] >= 1 and info["versions"]["onnxruntime"]

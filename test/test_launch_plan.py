@@ -235,7 +235,7 @@ def test_the_package_yaml_alone_starts_the_demo_weights_and_answers(launcher, pr
     from ros_harness import CAMERA_PARAM, camera_qos
 
     args = [str(DETECTOR), "--ros-args", "--params-file", PACKAGE_YAML]
-    if "best_effort" not in CAMERA_PARAM:  # Fast DDS 2.x (Jazzy): see dds_environment.replay_reliability
+    if "best_effort" not in CAMERA_PARAM:  # Fast DDS 2.x (Jazzy): see nodes.qos.replay_reliability
         args += ["-p", CAMERA_PARAM]
     node = launcher.start(args, name="detector")
     assert node.wait_for_output("listening on", 60), node.output()

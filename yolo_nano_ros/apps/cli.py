@@ -217,7 +217,7 @@ def cmd_bench_accuracy(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_all(args: argparse.Namespace) -> int:
-    from yolo_nano_ros.benchmarks.report import run_all
+    from yolo_nano_ros.apps.bench_report import run_all
 
     out = run_all(Path(args.out), quick=args.quick, log=lambda m: print(m, file=sys.stderr))
     print(f"wrote {out}")

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import errno
-import importlib.metadata
 import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 from yolo_nano_ros.paths import package_folder, searched_folders
-
-Reliability = Literal["best_effort", "reliable"]
-FASTDDS_2_DISTROS = ("humble", "jazzy")  # Fast DDS 2.x; Kilted onwards ships Fast DDS 3
 
 SHM_PROFILE = "fastdds_shm_large_frames.xml"
 
@@ -57,29 +52,3 @@ def private_dds_domain(domain_id: int | None = None) -> Iterator[dict[str, str]]
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def fastdds_major_version() -> int | None:
-    """2 or 3 for the Fast DDS under rmw_fastrtps here: from ROS_DISTRO on a sourced ROS install, else the
-    PyPI wheels' metadata (ros-fastrtps 2.x for Jazzy, ros-fastdds 3.x for Kilted); None if unknown."""
-    distro = os.environ.get("ROS_DISTRO", "").lower()
-    if distro:
-        return 2 if distro in FASTDDS_2_DISTROS else 3
-    for dist in ("ros-fastdds", "ros-fastrtps"):
-        try:
-            return int(importlib.metadata.version(dist).split(".")[0])
-        except (importlib.metadata.PackageNotFoundError, ValueError):
-            continue
-    return None
-
-
-def replay_reliability() -> Reliability:
-    """The QoS our replay tools (demo, benchmarks, live eval, tests) stream camera frames with.
-
-    best_effort, like a camera driver, except on Fast DDS 2.x (Humble, Jazzy). There, with the shared-memory
-    profile, a best-effort 640x480 stream reached a subscriber restarted beside a running publisher only
-    after 0.9-14 s, or stopped after a few frames (measured on Jazzy's wheels, Fast DDS 2.14.5; Kilted's
-    Fast DDS 3.2: 0.3-0.9 s, never stopped; upstream eProsima/Fast-DDS#5053). Reliable streams arrived
-    at once there, so the tools use reliable (and tell the detector so) where Fast DDS is 2.x.
-    """
-    return "reliable" if fastdds_major_version() == 2 else "best_effort"

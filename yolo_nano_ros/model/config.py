@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from yolo_nano_ros.data.class_names import VOC_CLASSES
+
 # YOLOv3's nine anchors at 416, (w, h) in pixels, small to large: stride 8, 16, 32.
 YOLOV3_ANCHORS: tuple[tuple[tuple[float, float], ...], ...] = (
     ((10, 13), (16, 30), (33, 23)),
@@ -18,11 +20,6 @@ YOLOV3_ANCHORS: tuple[tuple[tuple[float, float], ...], ...] = (
 )
 STRIDES: tuple[int, int, int] = (8, 16, 32)
 
-VOC_CLASSES: tuple[str, ...] = (
-    "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
-    "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train",
-    "tvmonitor",
-)
 
 Activation = Literal["relu6", "leaky_relu", "silu"]
 Upsample = Literal["nearest", "bilinear"]

@@ -24,7 +24,7 @@ from yolo_nano_ros.bag.frames import RawFrame
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import restamp
 from yolo_nano_ros.nodes.executors import make_executor
-from yolo_nano_ros.nodes.messages import replay_camera_qos
+from yolo_nano_ros.nodes.qos import replay_camera_qos
 from yolo_nano_ros.pipeline.frame_pipeline import rate_hz
 
 DETECTION_ARRAY_TYPE = DetectionArraySerializer.MSGTYPE

@@ -17,7 +17,7 @@ from vision_msgs.msg import Detection2DArray
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer
 from yolo_nano_ros.msgs.image_cdr import SerializedImageDecoder
 from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
-from yolo_nano_ros.nodes.messages import replay_camera_qos
+from yolo_nano_ros.nodes.qos import replay_camera_qos
 
 
 def main(args: list[str] | None = None) -> None:

@@ -7,22 +7,12 @@ from typing import Any
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, LabelInfo, ObjectHypothesisWithPose, VisionClass
 
-from yolo_nano_ros.harness.dds_environment import replay_reliability
 from yolo_nano_ros.msgs.detection_arrays import hypothesis_class_ids
 from yolo_nano_ros.runtime.postprocess import Detections
-
-
-def replay_camera_qos(reliable_depth: int = 5) -> QoSProfile:
-    """The QoS our replay tools stream camera frames with, and their subscribers take them with: sensor data
-    (best effort), or reliable with `reliable_depth` where Fast DDS is 2.x (dds_environment.replay_reliability)."""
-    if replay_reliability() == "best_effort":
-        return qos_profile_sensor_data
-    return QoSProfile(depth=reliable_depth, reliability=ReliabilityPolicy.RELIABLE)
 
 
 def header_msg(header: Any) -> Header:
