@@ -50,7 +50,8 @@ setup(
         (f"share/{PACKAGE}/config", glob("config/*.yaml") + glob("config/*.xml") + glob("config/*.rviz")),
         (f"share/{PACKAGE}/models", glob("models/*.onnx") + glob("models/*.json") + glob("models/*.md")),
         # The demo's 12 sample photos, so `yolo-nano-demo` and the node bench run from an install too.
-        (f"share/{PACKAGE}/data/samples", glob("data/samples/*.md") + glob("data/samples/LICENSE*")),
+        (f"share/{PACKAGE}/data/samples",
+         glob("data/samples/*.md") + glob("data/samples/*.yaml") + glob("data/samples/LICENSE*")),
         (f"share/{PACKAGE}/data/samples/images", glob("data/samples/images/*.jpg")),
         (f"share/{PACKAGE}/data/samples/labels", glob("data/samples/labels/*.txt")),
     ],

@@ -62,5 +62,5 @@ def test_bad_specs_are_explained(tmp_path):
     spec.write_text(yaml.safe_dump({"format": "kitti", "names": "voc", "train": {"images": "x"}}))
     with pytest.raises(DatasetError, match="unknown format 'kitti'"):
         load_split(spec, "train")
-    with pytest.raises(DatasetError, match="no 'val' section"):
+    with pytest.raises(DatasetError, match="no 'val' split \\(it has: train\\)"):
         load_split(spec, "val")

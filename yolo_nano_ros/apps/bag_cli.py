@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("make", help="dataset -> rosbag2 (images, camera_info, ground truth)")
     p.add_argument("--from", dest="kind", choices=["voc", "coco", "yolo"], required=True)
-    p.add_argument("dir", type=Path)
+    p.add_argument("dir", type=Path, help="dataset folder (yolo: also an Ultralytics data.yaml)")
+    p.add_argument("--split", default=None, help="only this split (train, val, test; voc: the image set; "
+                   "default: every split, voc: test)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--storage", choices=["mcap", "sqlite3"], default="sqlite3")
     p.add_argument("--rate", type=float, default=10.0, help="frames per second of bag time (default 10)")
@@ -29,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--classes", default="voc", help="target class set: voc or coco (default voc)")
     p.add_argument("--image-topic", default=DEFAULT_IMAGE_TOPIC)
     args = parser.parse_args(argv)
-    dataset = dataset_from_folder(args.kind, args.dir, args.classes)
+    dataset = dataset_from_folder(args.kind, args.dir, args.classes, args.split)
     n = write_bag(dataset, BagSettings(args.out, args.storage, args.rate, args.compressed, args.image_topic))
     print(f"wrote {n} frames to {args.out}")
     return 0

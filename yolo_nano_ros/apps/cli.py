@@ -263,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("train", help="train on VOC XML / COCO JSON / YOLO txt data")
-    p.add_argument("--data", required=True, help="DATA.yaml (see docs/training.md)")
+    p.add_argument("--data", required=True, help="DATA.yaml, an Ultralytics data.yaml or a dataset folder "
+                   "(docs/training.md)")
     p.add_argument("--out", default="runs/train", help="output directory (checkpoints, CSV log)")
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--batch-size", type=int, default=16)

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from yolo_nano_ros.bag.frames import DETECTIONS_TOPIC, GT_TOPIC, GT_TYPE
 from yolo_nano_ros.bag.runs import BagRun
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
+from yolo_nano_ros.data.dataset_spec import all_split_entries, read_dataset_spec, retarget
 from yolo_nano_ros.msgs.detection_arrays import DIFFICULT_ID, detection_array_msg, hypothesis_class_ids
 from yolo_nano_ros.msgs.typestore import typestore
 
@@ -97,21 +98,26 @@ def ground_truth(t, header, sample, names: tuple[str, ...]):
                                [names[int(label)] for label in sample.labels], [1.0] * len(sample.labels), ids)
 
 
-def dataset_from_folder(kind: str, folder: Path, classes: str) -> Dataset:
-    """A dataset folder as one split, read with the shared annotation readers."""
+def dataset_from_folder(kind: str, folder: Path, classes: str, split: str | None = None) -> Dataset:
+    """A dataset folder (or, for yolo, a data.yaml) as one split, read with the shared annotation readers.
+
+    yolo: an Ultralytics data.yaml or a folder (its yaml, images/<split>/ + labels/<split>/, images/ +
+    labels/, or a flat folder: data/dataset_spec.py); every split goes in, or only `split`. Boxes are
+    mapped from the dataset's class names to `classes`.
+    """
     folder = folder.resolve()
     if kind == "yolo":
-        images = folder / "images" if (folder / "images").is_dir() else folder
-        labels = folder / "labels" if (folder / "labels").is_dir() else folder
-        part = {"images": str(images), "labels": str(labels), "source_names": "coco"}
-    elif kind == "voc":
-        part = {"root": str(folder), "image_set": "test"}
+        found = read_dataset_spec(folder)
+        found.report()
+        return load_split_spec(retarget(all_split_entries(found, split), classes), found.base, "all", found.origin)
+    if kind == "voc":
+        part: dict[str, object] = {"root": str(folder), "image_set": split or "test"}
     else:
-        found = sorted(folder.glob("*.json")) or sorted(folder.rglob("*.json"))
-        if not found:
+        found_json = sorted(folder.glob("*.json")) or sorted(folder.rglob("*.json"))
+        if not found_json:
             raise DatasetError(f"no COCO annotation .json file under {folder}")
-        part = {"annotations": str(found[0]), "images": str(folder / "images")}
-    return load_split_spec({"format": kind, "names": classes, "split": part}, folder, "split", str(folder))
+        part = {"annotations": str(found_json[0]), "images": str(folder / "images")}
+    return load_split_spec({"format": kind, "names": classes, "all": part}, folder, "all", str(folder))
 
 
 def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str, gt_topic: str | None,

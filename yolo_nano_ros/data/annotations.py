@@ -8,6 +8,7 @@ classes without a counterpart are dropped.
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-import yaml
 
 from yolo_nano_ros.data.class_names import build_index_map, resolve_names
 from yolo_nano_ros.errors import YoloNanoError
@@ -54,17 +54,56 @@ def image_size(path: Path) -> tuple[int, int]:
     return img.shape[1], img.shape[0]
 
 
+def label_path_for(image: Path) -> Path:
+    """Ultralytics' rule: the last `images` component of the path becomes `labels`, the suffix `.txt`."""
+    parts = list(image.parts)
+    if "images" not in parts:
+        return image.with_suffix(".txt")
+    i = len(parts) - 1 - parts[::-1].index("images")
+    return Path(*parts[:i], "labels", *parts[i + 1:]).with_suffix(".txt")
+
+
 def read_yolo(images: Path, labels: Path, source_names: tuple[str, ...], target: tuple[str, ...]) -> Dataset:
     """YOLO txt: one `class cx cy w h` line per box, normalised; images without a txt are background."""
-    index_map = build_index_map(source_names, target)
-    samples, skipped = [], {"labels_without_image": 0, "boxes_unmapped": 0, "bad_lines": 0}
+    if not images.is_dir():
+        raise DatasetError(f"images folder not found: {images}")
     image_paths = sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     stems = {p.stem for p in image_paths}
-    skipped["labels_without_image"] = sum(1 for p in labels.glob("*.txt") if p.stem not in stems)
-    for img in image_paths:
+    dataset = read_yolo_pairs([(img, labels / f"{img.stem}.txt") for img in image_paths], source_names, target)
+    dataset.skipped["labels_without_image"] = sum(1 for p in labels.glob("*.txt") if p.stem not in stems)
+    return dataset
+
+
+def yolo_pairs_under(images: Path) -> list[tuple[Path, Path]]:
+    """Every image below `images` (recursively, sorted) with its label path by label_path_for."""
+    if not images.is_dir():
+        raise DatasetError(f"images folder not found: {images}")
+    found = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [(img, label_path_for(img)) for img in found]
+
+
+def yolo_pairs_from_list(list_file: Path) -> list[tuple[Path, Path]]:
+    """A .txt of image paths, one per line; relative ones are taken from the list's folder (Ultralytics)."""
+    images = []
+    for line in list_file.read_text().splitlines():
+        line = line.strip()
+        if line:
+            path = Path(line)
+            images.append(path if path.is_absolute() else Path(os.path.normpath(list_file.parent / path)))
+    missing = [p for p in images if not p.is_file()]
+    if missing:
+        raise DatasetError(f"{list_file}: {len(missing)} of {len(images)} listed images do not exist, "
+                           f"first {missing[0]}")
+    return [(img, label_path_for(img)) for img in images]
+
+
+def read_yolo_pairs(pairs: list[tuple[Path, Path]], source_names: tuple[str, ...],
+                    target: tuple[str, ...]) -> Dataset:
+    index_map = build_index_map(source_names, target)
+    samples, skipped = [], {"boxes_unmapped": 0, "bad_lines": 0}
+    for img, txt in pairs:
         w, h = image_size(img)
         boxes, cls = [], []
-        txt = labels / f"{img.stem}.txt"
         if txt.exists():
             for line in txt.read_text().splitlines():
                 parts = line.split()
@@ -145,32 +184,54 @@ def read_coco(annotation_file: Path, images: Path, target: tuple[str, ...]) -> D
     return Dataset(target, samples, skipped)
 
 
-def load_split(data_yaml: Path, split: str) -> Dataset:
-    """Load one split ("train" or "val") of a DATA.yaml (format documented in docs/training.md)."""
-    return load_split_spec(yaml.safe_load(data_yaml.read_text()), data_yaml.parent, split, str(data_yaml))
+def load_split(data: Path, split: str, classes: tuple[str, ...] | None = None) -> Dataset:
+    """One split ("train", "val", "test") of what --data names: our DATA.yaml (docs/training.md), an
+    Ultralytics data.yaml, or a dataset folder (data/dataset_spec.py). `classes`: map the boxes onto these
+    (a model's classes) instead of the dataset's own target names."""
+    from yolo_nano_ros.data.dataset_spec import read_dataset_spec, retarget
+
+    found = read_dataset_spec(data)
+    found.report(split)
+    spec = retarget(found.spec, classes) if classes is not None else found.spec
+    return load_split_spec(spec, found.base, split, found.origin)
 
 
 def load_split_spec(spec: dict[str, Any], base: Path, split: str, origin: str = "dataset spec") -> Dataset:
     """The same from an in-memory spec; relative paths are taken from `base`."""
     if split not in spec:
-        raise DatasetError(f"{origin} has no {split!r} section")
+        present = [k for k in ("train", "val", "test") if k in spec]
+        raise DatasetError(f"{origin} has no {split!r} split (it has: {', '.join(present) or 'none'})")
     target = resolve_names(spec.get("names", "voc"))
     fmt = spec.get("format", "yolo")
     section = spec[split]
     parts = section if isinstance(section, list) else [section]
     merged = Dataset(target, [], {})
+    looked: list[str] = []
     for part in parts:
         def path(key: str, part: dict[str, Any] = part) -> Path:
             if key not in part:
                 raise DatasetError(f"{origin}: {split} entry needs {key!r}")
             return (base / part[key]).resolve()
 
+        if not isinstance(part, dict):
+            raise DatasetError(f"{origin}: {split} entry {part!r} is not a mapping (see docs/training.md)")
         if fmt == "yolo":
-            ds = read_yolo(path("images"), path("labels"), resolve_names(part.get("source_names", target)), target)
+            source = resolve_names(part.get("source_names", target))
+            if "list" in part:
+                looked.append(str(path("list")))
+                ds = read_yolo_pairs(yolo_pairs_from_list(path("list")), source, target)
+            elif part.get("labels_from_images"):
+                looked.append(str(path("images")))
+                ds = read_yolo_pairs(yolo_pairs_under(path("images")), source, target)
+            else:
+                looked.append(str(path("images")))
+                ds = read_yolo(path("images"), path("labels"), source, target)
         elif fmt == "voc":
+            looked.append(str(path("root")))
             ds = read_voc(path("root"), part.get("image_set", "trainval"), target,
                           resolve_names(part.get("source_names", "voc")))
         elif fmt == "coco":
+            looked.append(str(path("annotations")))
             ds = read_coco(path("annotations"), path("images"), target)
         else:
             raise DatasetError(f"unknown format {fmt!r}: use yolo, voc or coco")
@@ -181,5 +242,5 @@ def load_split_spec(spec: dict[str, Any], base: Path, split: str, origin: str = 
         for k, v in ds.skipped.items():
             merged.skipped[k] = merged.skipped.get(k, 0) + v
     if not merged.samples:
-        raise DatasetError(f"{origin}: split {split!r} is empty")
+        raise DatasetError(f"{origin}: no images for split {split!r} (looked in {', '.join(looked)})")
     return merged

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from yolo_nano_ros.data.annotations import Dataset, load_split
+from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split
 from yolo_nano_ros.data.images import read_rgb
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_metrics
@@ -48,7 +48,11 @@ def evaluate_checkpoint_or_model(model: Path, data: Path, split: str = "val", ou
 
     detector = Detector.from_path(model, backend, settings=replace(EVAL_SETTINGS, conf_threshold=conf_threshold),
                                   precision=precision)
-    dataset = load_split(data, split)
+    # The dataset's boxes mapped onto the model's classes by name (COCO names onto VOC ones too).
+    dataset = load_split(data, split, classes=detector.class_names)
+    if not any(len(s.labels) for s in dataset.samples) and dataset.skipped.get("boxes_unmapped"):
+        raise DatasetError(f"{data}: none of its {dataset.skipped['boxes_unmapped']} boxes is of a class the model "
+                           f"knows ({', '.join(detector.class_names[:6])}, ...)")
     metrics = evaluate_detector(detector, dataset)
     if out_dir:
         save_metrics(metrics, out_dir, {"model": str(model), "data": str(data), "split": split,

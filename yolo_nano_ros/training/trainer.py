@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-import yaml
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from yolo_nano_ros.data.annotations import load_split_spec
+from yolo_nano_ros.data.dataset_spec import read_dataset_spec
 from yolo_nano_ros.evaluation.dataset_eval import EVAL_SETTINGS, evaluate_detector
 from yolo_nano_ros.model.checkpoint import load_checkpoint, save_checkpoint
 from yolo_nano_ros.model.config import YoloNanoConfig
@@ -104,8 +104,11 @@ def make_optimizer(model: torch.nn.Module, s: TrainSettings) -> torch.optim.Opti
 def train(s: TrainSettings) -> TrainResult:
     torch.manual_seed(s.seed)
     device = resolve_device(s.device)
-    spec = yaml.safe_load(s.data.read_text())
-    train_set, val_set = (load_split_spec(spec, s.data.parent, split, str(s.data)) for split in ("train", "val"))
+    found = read_dataset_spec(s.data)
+    found.report("train")
+    found.report("val")
+    spec = found.spec
+    train_set, val_set = (load_split_spec(spec, found.base, split, found.origin) for split in ("train", "val"))
     cfg = YoloNanoConfig(num_classes=len(train_set.names), class_names=train_set.names, input_size=s.input_size,
                          expansion=s.expansion,
                          **({"anchors": tuple(tuple(tuple(a) for a in lv) for lv in spec["anchors"])}
