@@ -14,6 +14,7 @@ INSTALL_REQUIRES = [
     "onnxruntime>=1.16",
     "PyYAML>=6",
     "rosbags==0.11.9",
+    "mcap>=1.2,<2",  # rewrites an mcap bag's channel QoS for Humble (yolo-nano-bag convert)
     "psutil>=5.9",
     "tqdm>=4.66",
     "matplotlib>=3.7",

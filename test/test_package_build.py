@@ -38,6 +38,7 @@ IMPORT_TO_DEPENDENCY: dict[str, str | None] = {
     # pip-only or provided by JetPack; must appear in setup.py or the README's robot section
     "onnxruntime": None,
     "rosbags": None,
+    "mcap": None,
     "tensorrt": None,
     "pycuda": None,
     "jtop": None,
@@ -81,7 +82,7 @@ def test_pip_only_imports_are_declared_in_setup_py():
     setup_text = (REPO_ROOT / "setup.py").read_text()
     pip_names = {"onnxruntime": "onnxruntime", "rosbags": "rosbags", "torch": "torch", "onnx": "onnx",
                  "jtop": "jetson-stats", "pycocotools": "pycocotools", "catkin_pkg": "catkin-pkg",
-                 "pynvml": "nvidia-ml-py", "openvino": "openvino", "nncf": "nncf"}
+                 "pynvml": "nvidia-ml-py", "openvino": "openvino", "nncf": "nncf", "mcap": "mcap"}
     readme = (REPO_ROOT / "README.md").read_text()
     for module in imported_top_level_modules(SOURCE):
         if IMPORT_TO_DEPENDENCY.get(module, "") is None:

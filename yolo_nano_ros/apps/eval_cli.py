@@ -16,8 +16,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from yolo_nano_ros.apps.bag_cli import distro_argument
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import BagError
+from yolo_nano_ros.bag.ros_distro import parse_distro
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 
@@ -45,6 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--nms", type=float, default=0.5, help="NMS IoU threshold (default 0.5)")
     p.add_argument("--out", type=Path, default=None, help="report folder (default runs/eval_<bag name>)")
     p.add_argument("--no-detections-bag", action="store_true", help="do not write DIR/detections")
+    distro_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -70,7 +73,8 @@ def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], object |
 
 
 def run(args: argparse.Namespace) -> int:
-    from yolo_nano_ros.bag import report, runs, scoring
+    from yolo_nano_ros.bag import report as bag_report
+    from yolo_nano_ros.bag import runs, scoring
 
     out = args.out or Path("runs") / f"eval_{args.bag.resolve().name}"
     if not args.no_detections_bag and (out / "detections").exists():
@@ -104,8 +108,9 @@ def run(args: argparse.Namespace) -> int:
         result = runs.run_offline(args.bag, detector, image_topic, progress=not args.quiet)  # type: ignore[arg-type]
         backend = detector.backend.name  # type: ignore[attr-defined]
     scored = scoring.score(result, truth)
-    report = report.save_report(result, scored, args.bag, out, str(args.model or ""), backend, image_topic, gt_topic,
-                                  detections_bag=not args.no_detections_bag and not args.detections_topic)
+    report = bag_report.save_report(result, scored, args.bag, out, str(args.model or ""), backend, image_topic,
+                                      gt_topic, detections_bag=not args.no_detections_bag and not args.detections_topic,
+                                      ros_distro=parse_distro(args.ros_distro))
     m = scored.metrics
     print(f"{report['frames']} frames ({report['frames_answered']} answered, {report['frames_scored']} scored) "
           f"from {args.bag} [{result.mode}, {backend}]")

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from yolo_nano_ros.bag.frames import BagError
+from yolo_nano_ros.bag.ros_distro import DEFAULT_DISTRO, RosDistro
 from yolo_nano_ros.bag.runs import BagRun
 from yolo_nano_ros.bag.scoring import Scored
 from yolo_nano_ros.bag.writer import write_detections_bag
@@ -80,7 +81,8 @@ def report_markdown(report: dict[str, object], metrics: DetectionMetrics) -> str
 
 
 def save_report(run: BagRun, scored: Scored, bag: Path, out_dir: Path, model: str, backend: str,
-                image_topic: str, gt_topic: str | None, detections_bag: bool = True) -> dict[str, object]:
+                image_topic: str, gt_topic: str | None, detections_bag: bool = True,
+                ros_distro: RosDistro = DEFAULT_DISTRO) -> dict[str, object]:
     out_dir.mkdir(parents=True, exist_ok=True)
     report = build_report(run, scored, bag, model, backend)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
@@ -92,5 +94,5 @@ def save_report(run: BagRun, scored: Scored, bag: Path, out_dir: Path, model: st
         target = out_dir / "detections"
         if target.exists():
             raise BagError(f"{target} exists; choose another --out or delete it")
-        write_detections_bag(bag, target, run, image_topic, gt_topic)
+        write_detections_bag(bag, target, run, image_topic, gt_topic, ros_distro=ros_distro)
     return report

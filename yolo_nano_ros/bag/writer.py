@@ -17,6 +17,7 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from tqdm import tqdm
 
 from yolo_nano_ros.bag.frames import DETECTIONS_TOPIC, GT_TOPIC, GT_TYPE
+from yolo_nano_ros.bag.ros_distro import DEFAULT_DISTRO, OFFERED_QOS, WRITER_VERSION, RosDistro, make_humble_in_place
 from yolo_nano_ros.bag.runs import BagRun
 from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
 from yolo_nano_ros.data.dataset_spec import all_split_entries, read_dataset_spec, retarget
@@ -35,6 +36,7 @@ class BagSettings:
     image_topic: str = DEFAULT_IMAGE_TOPIC
     frame_id: str = "camera_optical_frame"
     start_time_ns: int = 1_700_000_000_000_000_000
+    ros_distro: RosDistro = DEFAULT_DISTRO  # whose `ros2 bag play` must read it (bag/ros_distro.py)
 
 
 def write_bag(dataset: Dataset, s: BagSettings, progress: bool = True) -> int:
@@ -48,11 +50,13 @@ def write_bag(dataset: Dataset, s: BagSettings, progress: bool = True) -> int:
     if s.out.exists():
         raise FileExistsError(f"{s.out} exists; choose another --out or delete it")
     written, skipped = 0, 0
-    with Writer(s.out, version=8, storage_plugin=storage) as writer:
+    with Writer(s.out, version=WRITER_VERSION[s.ros_distro], storage_plugin=storage) as writer:
         img_type = "sensor_msgs/msg/CompressedImage" if s.compressed else "sensor_msgs/msg/Image"
-        conn_img = writer.add_connection(image_topic, img_type, typestore=store)
-        conn_info = writer.add_connection(info_topic, "sensor_msgs/msg/CameraInfo", typestore=store)
-        conn_gt = writer.add_connection(GT_TOPIC, "vision_msgs/msg/Detection2DArray", typestore=store)
+        conn_img = writer.add_connection(image_topic, img_type, typestore=store, offered_qos_profiles=OFFERED_QOS)
+        conn_info = writer.add_connection(info_topic, "sensor_msgs/msg/CameraInfo", typestore=store,
+                                          offered_qos_profiles=OFFERED_QOS)
+        conn_gt = writer.add_connection(GT_TOPIC, "vision_msgs/msg/Detection2DArray", typestore=store,
+                                        offered_qos_profiles=OFFERED_QOS)
         for i, sample in enumerate(tqdm(dataset.samples, desc="bag", unit="img", disable=not progress)):
             bgr = cv2.imread(str(sample.image_path), cv2.IMREAD_COLOR)
             if bgr is None:
@@ -75,6 +79,8 @@ def write_bag(dataset: Dataset, s: BagSettings, progress: bool = True) -> int:
             writer.write(conn_gt, stamp_ns, store.serialize_cdr(ground_truth(t, header, sample, dataset.names),
                                                                 conn_gt.msgtype))
             written += 1
+    if s.ros_distro is RosDistro.HUMBLE:
+        make_humble_in_place(s.out)
     if skipped:
         print(f"{skipped} unreadable images skipped", file=sys.stderr)
     return written
@@ -121,7 +127,7 @@ def dataset_from_folder(kind: str, folder: Path, classes: str, split: str | None
 
 
 def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str, gt_topic: str | None,
-                         storage: str = "mcap") -> Path:
+                         storage: str = "mcap", ros_distro: RosDistro = DEFAULT_DISTRO) -> Path:
     """Images, camera_info and ground truth copied from the source, plus ours on /yolo_nano/detections."""
     store = typestore()
     t = store.types
@@ -130,10 +136,12 @@ def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str,
     # Keyed on the image's bag time, so its header is rebuilt from the run instead of deserialising the image again.
     ours = {f.log_time_ns: f for f in run.frames if f.detections is not None}
     plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
-    with Reader(source) as reader, Writer(out, version=8, storage_plugin=plugin) as writer:
-        copied = {c.id: writer.add_connection(c.topic, c.msgtype, typestore=store)
+    with Reader(source) as reader, Writer(out, version=WRITER_VERSION[ros_distro], storage_plugin=plugin) as writer:
+        copied = {c.id: writer.add_connection(c.topic, c.msgtype, typestore=store,
+                                              offered_qos_profiles=getattr(c.ext, "offered_qos_profiles", None)
+                                              or OFFERED_QOS)
                   for c in reader.connections if c.topic in keep}
-        conn_det = writer.add_connection(DETECTIONS_TOPIC, GT_TYPE, typestore=store)
+        conn_det = writer.add_connection(DETECTIONS_TOPIC, GT_TYPE, typestore=store, offered_qos_profiles=OFFERED_QOS)
         for conn, log_time, raw in reader.messages(connections=[c for c in reader.connections if c.id in copied]):
             writer.write(copied[conn.id], log_time, raw)
             frame = ours.get(log_time) if conn.topic == image_topic else None
@@ -145,4 +153,6 @@ def write_detections_bag(source: Path, out: Path, run: BagRun, image_topic: str,
             msg = detection_array_msg(t, header, d.boxes, hypothesis_class_ids(d.class_ids, run.class_names),
                                       d.scores.tolist())
             writer.write(conn_det, log_time, store.serialize_cdr(msg, GT_TYPE))
+    if ros_distro is RosDistro.HUMBLE:
+        make_humble_in_place(out)
     return out
