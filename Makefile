@@ -6,7 +6,7 @@ VENV_JAZZY ?= .venv-jazzy
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-jazzy lint test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
+.PHONY: setup setup-jazzy lint typecheck test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
 
 setup:
 	@bash scripts/setup_env.sh $(VENV) kilted
@@ -17,11 +17,15 @@ setup-jazzy:
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# mypy on the package, the TensorRT layer against NVIDIA's API (tensorrt-stubs; mypy.ini).
+typecheck: setup
+	$(VENV)/bin/mypy
+
 # Two halves: everything not marked `ros` with ROS 2's Python packages blocked (test/blockers/no_ros: a
 # test that needs rclpy without the marker fails), then the `ros` half with ROS. pytest exits 5 when it
 # collects no tests: make treats that as a failure, as it should.
 NO_ROS := PYTHONPATH=$(CURDIR)/test/blockers/no_ros
-test: setup lint
+test: setup lint typecheck
 	$(NO_ROS) $(PY) -m pytest -m "not ros" $(PYTEST_ARGS)
 	$(PY) -m pytest -m ros $(PYTEST_ARGS)
 

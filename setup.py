@@ -34,6 +34,7 @@ EXTRAS_REQUIRE = {
         "pytest>=8",
         "pytest-timeout>=2.3",
         "ruff==0.17.5",
+        "mypy==2.4.1",
         "catkin-pkg==1.1.1",
         "colcon-common-extensions==0.3.0",
         "pycocotools>=2.0.8",

@@ -104,6 +104,20 @@ if ! stamp_ok package "$key"; then
   stamp_set package "$key"
 fi
 
+# ------------------------------------------------------------- NVIDIA's TensorRT API, for mypy
+# tensorrt-stubs (generated from TensorRT 10.13's bindings) with --no-deps (its dependencies are download
+# stubs that cannot install here), into $VENV/stubs and not site-packages: a stub-only `tensorrt` folder
+# there would import as an empty namespace package. mypy.ini points mypy_path at it.
+TRT_STUBS="tensorrt-stubs==10.13.0.35.1"
+key=$( (echo "$TRT_STUBS"; hash_of "$ROOT/scripts/patch_tensorrt_stubs.py") | sha256sum | cut -c1-16)
+if ! stamp_ok trt_stubs "$key"; then
+  log "installing $TRT_STUBS into $VENV/stubs (type information only)"
+  rm -rf "$VENV/stubs"
+  pip_install --no-deps --target "$VENV/stubs" "$TRT_STUBS"
+  "$PY" "$ROOT/scripts/patch_tensorrt_stubs.py" "$VENV/stubs"
+  stamp_set trt_stubs "$key"
+fi
+
 # -------------------------------------------------------------------- vision_msgs interfaces
 if [ -z "$SYSTEM_ROS" ]; then
   SRC="$ROOT/interfaces/vision_msgs"

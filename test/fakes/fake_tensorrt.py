@@ -1,5 +1,8 @@
 """TEST DOUBLE: fake `tensorrt` and `pycuda.driver` modules, in TensorRT 10 or 8.5 shape.
 
+Its classes carry TensorRT's names and parameter names; test/test_fake_tensorrt_matches_stubs.py checks
+every member against NVIDIA's TensorRT 10.13 API (tensorrt-stubs), so it cannot drift from TensorRT.
+
 Not a TensorRT: it exists because TensorRT cannot be installed on our machines. It records every API
 call the backend makes and simulates device memory, so the backend's real data path (page-locked host
 buffers -> device -> execute -> host) is exercised. The "engine" computes each output as a constant
@@ -39,7 +42,7 @@ def make_pycuda(calls: CallLog, device_count: int = 1) -> tuple[types.ModuleType
     memory: dict[int, np.ndarray] = {}
     cuda = types.ModuleType("pycuda.driver")
 
-    class Context:
+    class IExecutionContext:
         def push(self) -> None:
             calls.append(("ctx.push",))
 
@@ -63,9 +66,9 @@ def make_pycuda(calls: CallLog, device_count: int = 1) -> tuple[types.ModuleType
         def compute_capability(self) -> tuple[int, int]:
             return (8, 7)
 
-        def make_context(self) -> Context:
+        def make_context(self) -> IExecutionContext:
             calls.append(("make_context", self.index))
-            return Context()
+            return IExecutionContext()
 
     class Stream:
         handle = 0xBEEF
@@ -118,36 +121,36 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
     class Logger:
         WARNING, INFO = 2, 3
 
-        def __init__(self, level: int) -> None:
-            self.level = level
+        def __init__(self, min_severity: int) -> None:
+            self.level = min_severity
 
     class TensorIOMode:
         INPUT, OUTPUT = "input", "output"
 
-    class Engine:
+    class ICudaEngine:
         def __init__(self, spec: dict) -> None:
             self.names = ["images", *spec["outputs"]]
             self.shapes = {"images": tuple(spec["input"]), **{k: tuple(v) for k, v in spec["outputs"].items()}}
 
-        def create_execution_context(self) -> Context:
+        def create_execution_context(self) -> IExecutionContext:
             calls.append(("create_execution_context",))
-            return Context(self)
+            return IExecutionContext(self)
 
     if tensor_api:
-        Engine.num_io_tensors = property(lambda self: len(self.names))
-        Engine.get_tensor_name = lambda self, i: self.names[i]
-        Engine.get_tensor_shape = lambda self, name: self.shapes[name]
-        Engine.get_tensor_mode = lambda self, name: TensorIOMode.INPUT if name == "images" else TensorIOMode.OUTPUT
-        Engine.get_tensor_dtype = lambda self, name: "float32"
+        ICudaEngine.num_io_tensors = property(lambda self: len(self.names))
+        ICudaEngine.get_tensor_name = lambda self, index: self.names[index]
+        ICudaEngine.get_tensor_shape = lambda self, name: self.shapes[name]
+        ICudaEngine.get_tensor_mode = lambda self, name: TensorIOMode.INPUT if name == "images" else TensorIOMode.OUTPUT
+        ICudaEngine.get_tensor_dtype = lambda self, name: "float32"
     else:
-        Engine.num_bindings = property(lambda self: len(self.names))
-        Engine.get_binding_name = lambda self, i: self.names[i]
-        Engine.get_binding_shape = lambda self, i: self.shapes[self.names[i]]
-        Engine.binding_is_input = lambda self, i: i == 0
-        Engine.get_binding_dtype = lambda self, i: "float32"
+        ICudaEngine.num_bindings = property(lambda self: len(self.names))
+        ICudaEngine.get_binding_name = lambda self, i: self.names[i]
+        ICudaEngine.get_binding_shape = lambda self, i: self.shapes[self.names[i]]
+        ICudaEngine.binding_is_input = lambda self, i: i == 0
+        ICudaEngine.get_binding_dtype = lambda self, i: "float32"
 
-    class Context:
-        def __init__(self, engine: Engine) -> None:
+    class IExecutionContext:
+        def __init__(self, engine: ICudaEngine) -> None:
             self.engine = engine
             self.addresses: dict[str, int] = {}
 
@@ -162,16 +165,16 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
         def set_input_shape(self, name, shape):
             calls.append(("set_input_shape", name, tuple(shape)))
 
-        def set_tensor_address(self, name, address):
+        def set_tensor_address(self, name, memory):
             calls.append(("set_tensor_address", name))
-            self.addresses[name] = address
+            self.addresses[name] = memory
 
         def execute_async_v3(self, stream_handle):
             calls.append(("execute_async_v3", stream_handle))
             return self._compute(self.addresses)
 
-        Context.set_input_shape, Context.set_tensor_address = set_input_shape, set_tensor_address
-        Context.execute_async_v3 = execute_async_v3
+        IExecutionContext.set_input_shape, IExecutionContext.set_tensor_address = set_input_shape, set_tensor_address
+        IExecutionContext.execute_async_v3 = execute_async_v3
     else:
         def set_binding_shape(self, index, shape):
             calls.append(("set_binding_shape", index, tuple(shape)))
@@ -180,19 +183,26 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
             calls.append(("execute_async_v2", len(bindings), stream_handle))
             return self._compute(dict(zip(self.engine.names, bindings, strict=True)))
 
-        Context.set_binding_shape, Context.execute_async_v2 = set_binding_shape, execute_async_v2
+        IExecutionContext.set_binding_shape, IExecutionContext.execute_async_v2 = set_binding_shape, execute_async_v2
 
     class Runtime:
         def __init__(self, logger: Logger) -> None:
             calls.append(("Runtime",))
 
-        def deserialize_cuda_engine(self, data: bytes) -> Engine | None:
-            calls.append(("deserialize_cuda_engine", len(data)))
-            if not data.startswith(ENGINE_MAGIC):
+        def deserialize_cuda_engine(self, serialized_engine: bytes) -> ICudaEngine | None:
+            calls.append(("deserialize_cuda_engine", len(serialized_engine)))
+            if not serialized_engine.startswith(ENGINE_MAGIC):
                 return None
-            return Engine(json.loads(data[len(ENGINE_MAGIC):]))
+            return ICudaEngine(json.loads(serialized_engine[len(ENGINE_MAGIC):]))
 
-    trt.Logger, trt.Runtime, trt.TensorIOMode = Logger, Runtime, TensorIOMode
+    class Dims(tuple):
+        """TensorRT's shape type: built from a list, indexed and measured like a tuple."""
+
+        def __new__(cls, shape: list[int] = ()) -> Dims:  # type: ignore[misc]
+            return super().__new__(cls, shape)
+
+    trt.Logger, trt.Runtime, trt.TensorIOMode, trt.Dims = Logger, Runtime, TensorIOMode, Dims
+    trt.ICudaEngine, trt.IExecutionContext = ICudaEngine, IExecutionContext  # real names, checked against the stubs
     trt.nptype = lambda dtype: np.float32
     add_builder_api(trt, tensor_api, calls)
     return trt
@@ -231,26 +241,26 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
 
         trt.IProgressMonitor = IProgressMonitor
 
-    class Input:
+    class ITensor:
         def __init__(self, name: str, shape: tuple[int, ...]) -> None:
             self.name, self.shape = name, shape
 
-    class Network:
+    class INetworkDefinition:
         def __init__(self, flags: int) -> None:
             self.flags, self.proto = flags, None
 
-        def get_input(self, index: int) -> Input:
+        def get_input(self, index: int) -> ITensor:
             value = self.proto.graph.input[index]
-            return Input(value.name, tuple(d.dim_value or -1 for d in value.type.tensor_type.shape.dim))
+            return ITensor(value.name, tuple(d.dim_value or -1 for d in value.type.tensor_type.shape.dim))
 
     class OnnxParser:
-        def __init__(self, network: Network, logger: Any) -> None:
+        def __init__(self, network: INetworkDefinition, logger: Any) -> None:
             self.network, self.errors = network, []
 
-        def parse(self, data: bytes) -> bool:
-            calls.append(("OnnxParser.parse", len(data)))
+        def parse(self, model: bytes) -> bool:
+            calls.append(("OnnxParser.parse", len(model)))
             try:
-                self.network.proto = onnx.load_from_string(data)
+                self.network.proto = onnx.load_from_string(model)
             except Exception as exc:  # any decode failure is a parse error, as in TensorRT
                 self.errors.append(f"In node -1: {type(exc).__name__}")
                 return False
@@ -263,25 +273,25 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
         def get_error(self, index: int) -> str:
             return self.errors[index]
 
-    class Profile:
-        def set_shape(self, name: str, low: tuple, opt: tuple, high: tuple) -> None:
-            calls.append(("profile.set_shape", name, tuple(low), tuple(opt), tuple(high)))
+    class IOptimizationProfile:
+        def set_shape(self, input: str, min: tuple, opt: tuple, max: tuple) -> None:  # TensorRT's names
+            calls.append(("profile.set_shape", input, tuple(min), tuple(opt), tuple(max)))
 
-    class BuilderConfig:
+    class IBuilderConfig:
         def __init__(self) -> None:
             self.flags: set[str] = set()
             self.int8_calibrator = None
             self.progress_monitor = None
             self.default_device_type, self.DLA_core = "GPU", -1
 
-        def set_memory_pool_limit(self, pool: str, size: int) -> None:
-            calls.append(("set_memory_pool_limit", pool, size))
+        def set_memory_pool_limit(self, pool: str, pool_size: int) -> None:
+            calls.append(("set_memory_pool_limit", pool, pool_size))
 
         def set_flag(self, flag: str) -> None:
             calls.append(("set_flag", flag))
             self.flags.add(flag)
 
-        def add_optimization_profile(self, profile: Profile) -> int:
+        def add_optimization_profile(self, profile: IOptimizationProfile) -> int:
             calls.append(("add_optimization_profile",))
             return 0
 
@@ -289,17 +299,17 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
         def __init__(self, logger: Any) -> None:
             calls.append(("Builder",))
 
-        def create_network(self, flags: int) -> Network:
+        def create_network(self, flags: int) -> INetworkDefinition:
             calls.append(("create_network", flags))
-            return Network(flags)
+            return INetworkDefinition(flags)
 
-        def create_builder_config(self) -> BuilderConfig:
-            return BuilderConfig()
+        def create_builder_config(self) -> IBuilderConfig:
+            return IBuilderConfig()
 
-        def create_optimization_profile(self) -> Profile:
-            return Profile()
+        def create_optimization_profile(self) -> IOptimizationProfile:
+            return IOptimizationProfile()
 
-        def build_serialized_network(self, network: Network, config: BuilderConfig) -> bytes | None:
+        def build_serialized_network(self, network: INetworkDefinition, config: IBuilderConfig) -> bytes | None:
             calls.append(("build_serialized_network", tuple(sorted(config.flags))))
             monitor = config.progress_monitor
             if monitor is not None:
@@ -322,6 +332,8 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
             return fake_engine_bytes(shapes[names[0]], {k: shapes[k] for k in names[1:]})
 
     trt.Builder, trt.OnnxParser = Builder, OnnxParser
+    trt.INetworkDefinition, trt.IBuilderConfig, trt.IOptimizationProfile, trt.ITensor = (
+        INetworkDefinition, IBuilderConfig, IOptimizationProfile, ITensor)
 
 
 def install(monkeypatch: Any, version: str, device_count: int = 1) -> CallLog:

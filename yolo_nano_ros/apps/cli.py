@@ -180,7 +180,7 @@ def cmd_bench_speed(args: argparse.Namespace) -> int:
         print("--cases take BACKEND:PRECISION, e.g. onnxruntime:fp32", file=sys.stderr)
         return 2
     settings = SpeedSettings(networks=tuple(args.networks) if args.networks else SPEED_NETWORKS,
-                             cases=cases, rounds=args.rounds, block=args.block, threads=args.threads,  # type: ignore[arg-type]
+                             cases=cases, rounds=args.rounds, block=args.block, threads=args.threads,
                              images=Path(args.images), cache_dir=Path(args.cache_dir))
     report = bench_speed(settings, log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(report, indent=2) if args.json else format_speed(report))

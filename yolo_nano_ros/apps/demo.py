@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,7 +52,7 @@ def run_demo(model: Path, samples: Path, out: Path, rate: float, passes: int, co
 def report(result: ReplayResult, out: Path, rate: float) -> int:
     import cv2
 
-    first = {}
+    first: dict[int, Any] = {}
     for index, _, msg in result.received:
         first.setdefault(index, msg)
     print("\nframe  detections (class score), first pass")

@@ -15,12 +15,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from yolo_nano_ros.apps.bag_cli import distro_argument
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import BagError
 from yolo_nano_ros.bag.ros_distro import parse_distro
 from yolo_nano_ros.runtime.backend_select import BACKENDS
+
+if TYPE_CHECKING:
+    from yolo_nano_ros.runtime.detector import Detector
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], object | None]:
+def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], Detector | None]:
     """(class names, Detector or None) for the chosen mode."""
     if args.model is None:
         if args.detections_topic is None:
@@ -105,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
         result = run_live(args.bag, args.model, image_topic, class_names, args.rate, args.backend, args.conf)
         backend = f"live node ({args.backend})"
     else:
-        result = runs.run_offline(args.bag, detector, image_topic, progress=not args.quiet)  # type: ignore[arg-type]
-        backend = detector.backend.name  # type: ignore[attr-defined]
+        assert detector is not None  # class_names_for returns one whenever --model is given
+        result = runs.run_offline(args.bag, detector, image_topic, progress=not args.quiet)
+        backend = detector.backend.name
     scored = scoring.score(result, truth)
     report = bag_report.save_report(result, scored, args.bag, out, str(args.model or ""), backend, image_topic,
                                       gt_topic, detections_bag=not args.no_detections_bag and not args.detections_topic,

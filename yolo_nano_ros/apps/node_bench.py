@@ -188,7 +188,7 @@ def bench_against(nodes: list[tuple[str, Callable[[Path], subprocess.Popen[bytes
     from yolo_nano_ros.harness.session import answered_replay
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        replays = []
+        replays: list[LiveReplay] = []
         for name, start in nodes:
             what = "echo node" if is_floor(name) else "detector"
             stack.enter_context(running_node(start, Path(tmp) / f"{name}.log", what))

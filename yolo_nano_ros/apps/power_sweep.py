@@ -58,7 +58,7 @@ class PowerRecorder:
         self.samples: list[tuple[float, float]] = []
         self.rule = ""
         self._stop = threading.Event()
-        self._seen = None
+        self._seen: float | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -124,7 +124,7 @@ def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
     measured = [r for r in rows if r.fps is not None]
     fig, ax_fps = plt.subplots(figsize=(7, 4), dpi=110)
     x = range(len(measured))
-    ax_fps.bar([i - 0.2 for i in x], [r.fps for r in measured], width=0.4, label="FPS", color="tab:blue")
+    ax_fps.bar([i - 0.2 for i in x], [r.fps or 0.0 for r in measured], width=0.4, label="FPS", color="tab:blue")
     ax_fps.set_ylabel("FPS")
     ax_eff = ax_fps.twinx()
     ax_eff.bar([i + 0.2 for i in x], [r.images_per_s_per_w or 0 for r in measured], width=0.4,
@@ -142,14 +142,14 @@ def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     from yolo_nano_ros.bag.frames import iter_raw_frames
     from yolo_nano_ros.harness.dds_environment import private_dds_domain
     from yolo_nano_ros.harness.detector_process import running_node, start_detector
-    from yolo_nano_ros.jetson.power_modes import PowerModeControl, PowerModeError, clocks_label, resolve_mode
+    from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError, clocks_label, resolve_mode
     from yolo_nano_ros.jetson.sources import open_source
 
     control = PowerModeControl(args.timeout)
     modes, _ = control.modes()
     original = control.current()
     wanted = [m.strip() for m in args.modes.split(",") if m.strip()]
-    targets = []
+    targets: list[tuple[str, PowerMode | PowerModeError]] = []
     for w in wanted:
         try:
             targets.append((w, resolve_mode(w, modes)))

@@ -69,7 +69,7 @@ def report_markdown(report: dict[str, object], metrics: DetectionMetrics) -> str
     lines = [f"# Bag evaluation ({report['mode']})", "",
              f"bag `{report['bag']}`, model `{report['model']}`, backend `{report['backend']}`", "",
              f"frames {report['frames']}, answered {report['frames_answered']}, scored {report['frames_scored']}; "
-             f"FPS {float(report['fps']):.1f}", ""]
+             f"FPS {float(report['fps']):.1f}", ""]  # type: ignore[arg-type]  # a float in build_report
     skipped = report["skipped"]
     assert isinstance(skipped, dict)
     if skipped:

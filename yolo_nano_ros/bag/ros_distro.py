@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from rosbags.interfaces import Qos, QosDurability, QosHistory, QosLiveliness, QosReliability, QosTime
@@ -32,7 +32,7 @@ class RosDistro(Enum):
 
 
 DEFAULT_DISTRO = RosDistro.KILTED  # the newest format rosbags writes (metadata 9), which Jazzy reads too
-WRITER_VERSION = {RosDistro.HUMBLE: 8, RosDistro.JAZZY: 9, RosDistro.KILTED: 9}
+WRITER_VERSION: dict[RosDistro, Literal[8, 9]] = {RosDistro.HUMBLE: 8, RosDistro.JAZZY: 9, RosDistro.KILTED: 9}
 HUMBLE_METADATA_VERSION = 5
 INFINITE = QosTime(sec=9223372036, nsec=854775807)  # RMW_DURATION_INFINITE as rosbag2 writes it
 

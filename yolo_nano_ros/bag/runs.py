@@ -80,7 +80,7 @@ def run_offline(bag: Path, detector: Detector, image_topic: str, progress: bool 
             except ImageConversionError as exc:
                 run.skipped[exc.reason] += 1
                 continue
-            result = detector.detect(image, order)  # type: ignore[arg-type]
+            result = detector.detect(image, order)
             t = result.times
             total_ms += t.total_ms
             run.frames.append(FrameResult(stamp_ns(msg.header), log_time, result.detections,

@@ -144,6 +144,8 @@ def read_voc(root: Path, image_set: str, target: tuple[str, ...], source_names: 
                 skipped["boxes_unmapped"] += 1
                 continue
             bb = obj.find("bndbox")
+            if bb is None:
+                raise DatasetError(f"{root / 'Annotations' / f'{image_id}.xml'}: an object without a bndbox")
             # VOC pixel indices are 1-based and inclusive.
             x1, y1, x2, y2 = (float(bb.findtext(k, "0")) for k in ("xmin", "ymin", "xmax", "ymax"))
             boxes.append([x1 - 1, y1 - 1, x2, y2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from yolo_nano_ros.model.complexity import measure
 from yolo_nano_ros.model.config import YoloNanoConfig
@@ -17,7 +18,7 @@ def model_info(cfg: YoloNanoConfig) -> dict[str, object]:
             "channel_multiple": cfg.channel_multiple, "paper": PAPER}
 
 
-def format_info(info: dict[str, object]) -> str:
+def format_info(info: dict[str, Any]) -> str:
     paper = PAPER
     rows = [
         ("input", f"{info['input_size']}x{info['input_size']}", "416x416"),

@@ -125,7 +125,7 @@ class YoloNano(nn.Module):
         """Objectness/class priors (as in YOLOv5/RetinaNet) so early training is not swamped."""
         n = self.cfg.outputs_per_anchor
         for conv, stride in zip(self.head.convs, self.cfg.strides, strict=True):
-            bias = conv.bias.detach().view(3, n)
+            bias = conv.bias.detach().view(3, n)  # type: ignore[operator]  # Conv2d(bias=True): a Tensor
             bias[:, 4] = -4.5 - 2.0 * (stride == 8)  # ~1 object per 100-600 cells
             bias[:, 5:] = -4.0
             conv.bias = nn.Parameter(bias.view(-1))

@@ -49,7 +49,7 @@ from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
 try:  # Iron and newer
     from rclpy.event_handler import SubscriptionEventCallbacks
 except ImportError:  # Humble
-    from rclpy.qos_event import SubscriptionEventCallbacks  # type: ignore[no-redef]
+    from rclpy.qos_event import SubscriptionEventCallbacks
 
 NODE_NAME = "yolo_nano_detector"
 ERROR_LOG_PERIOD_S = 5.0
@@ -111,10 +111,12 @@ class DetectorNode(LifecycleNode):
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
         self.last_error = ""
         self.state_message = "unconfigured"
-        self.subscription = None
+        self.subscription: Any = None
         self.decoder: SerializedImageDecoder | None = None
         self.detections_serializer: DetectionArraySerializer | None = None
-        self.pub_detections = self.pub_labels = self.pub_debug = None
+        self.pub_detections: Any = None  # publishers exist between configure and cleanup
+        self.pub_labels: Any = None
+        self.pub_debug: Any = None
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
         self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)

@@ -215,8 +215,8 @@ class StatsNode(Node):
             values |= {f"rail_mw[{k}]": v for k, v in sample.rails_mw.items()}
             values |= {f"temp_c[{k}]": v for k, v in sample.temperatures_c.items()}
         health = self.source.health()
-        for key, value in health.items():
-            values[f"source_{key}"] = value
+        for key, state in health.items():
+            values[f"source_{key}"] = state
         for kind, count in sorted(self.errors.items()):
             values[f"errors_{kind}"] = count
         if sample is None:

@@ -11,8 +11,9 @@ from yolo_nano_ros.runtime.postprocess import Detections
 def class_color(class_id: int) -> tuple[int, int, int]:
     """A stable, well-spread colour per class (golden-ratio hue steps)."""
     hue = int((class_id * 0.618033988749895 % 1.0) * 179)
-    hsv = np.uint8([[[hue, 200, 255]]])
-    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+    hsv = np.array([[[hue, 200, 255]]], np.uint8)
+    r, g, b = (int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0])
+    return r, g, b
 
 
 def draw_detections(image: np.ndarray, dets: Detections, class_names: tuple[str, ...] | list[str],

@@ -71,7 +71,7 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
         reason = {"torch": opened.detail, "tensorrt": "TensorRT requested"}.get(name, f"{backend}: {opened.detail}")
         return Selection(opened.backend, reason)
 
-    skipped = []
+    skipped: list[str] = []
     for candidate, probe in AUTO_ORDER:
         why_not = probe()
         if why_not is None:

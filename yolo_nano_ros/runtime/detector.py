@@ -49,8 +49,12 @@ class DetectionResult:
 
     def as_list(self) -> list[Detection]:
         d = self.detections
-        return [Detection(*map(float, d.boxes[i]), int(d.class_ids[i]), self.class_names[int(d.class_ids[i])],
-                          float(d.scores[i])) for i in range(len(d))]
+        out = []
+        for i in range(len(d)):
+            x1, y1, x2, y2 = (float(v) for v in d.boxes[i])
+            out.append(Detection(x1, y1, x2, y2, int(d.class_ids[i]), self.class_names[int(d.class_ids[i])],
+                                 float(d.scores[i])))
+        return out
 
 
 class Detector:

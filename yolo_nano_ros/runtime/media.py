@@ -38,5 +38,5 @@ def iter_frames(paths: list[Path]) -> Iterator[tuple[str, np.ndarray | None]]:
                 index += 1
             cap.release()
         else:
-            bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            yield str(path), None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            yield str(path), None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -114,7 +114,7 @@ def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, io
     xywh = np.concatenate([b[:, :2] + shift, b[:, 2:] - b[:, :2]], 1)
     ranks = np.empty(len(b), np.float32)  # n..1 in score order: any scores, ties broken by index
     ranks[np.argsort(-np.asarray(scores), kind="stable")] = np.arange(len(b), 0, -1)
-    keep = cv2.dnn.NMSBoxes(xywh, ranks, 0.0, float(iou_threshold))
+    keep = cv2.dnn.NMSBoxes(xywh, ranks, 0.0, float(iou_threshold))  # type: ignore[arg-type]  # takes arrays
     return np.asarray(keep, np.int64).reshape(-1)
 
 

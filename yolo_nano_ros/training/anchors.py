@@ -30,7 +30,8 @@ def kmeans_anchors(wh: np.ndarray, k: int = 9, seed: int = 0, iterations: int = 
     if len(wh) < k:
         raise ValueError(f"need at least {k} boxes for {k} anchors, got {len(wh)}")
     rng = np.random.default_rng(seed)
-    best, best_fit = None, -1.0
+    best: np.ndarray | None = None
+    best_fit = -1.0
     for _ in range(5):  # restarts: k-means on IoU is sensitive to its start
         centres = kmeans_plus_plus(wh, k, rng)
         for _ in range(iterations):
@@ -42,6 +43,7 @@ def kmeans_anchors(wh: np.ndarray, k: int = 9, seed: int = 0, iterations: int = 
         fit = float(wh_iou(wh, centres).max(1).mean())
         if fit > best_fit:
             best, best_fit = centres, fit
+    assert best is not None  # five restarts always produce one
     ordered = best[np.argsort(best.prod(1))]
     levels = tuple(tuple((float(round(w, 1)), float(round(h, 1))) for w, h in ordered[i:i + 3]) for i in (0, 3, 6))
     return levels, best_fit

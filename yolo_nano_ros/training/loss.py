@@ -75,7 +75,7 @@ class YoloLoss(nn.Module):
             if len(b):
                 ps = p[b, a, gj, gi].float()
                 pxy = ps[:, :2].sigmoid() * 2 - 0.5
-                pwh = (ps[:, 2:4].sigmoid() * 2) ** 2 * self.anchors_grid[level][a]
+                pwh = (ps[:, 2:4].sigmoid() * 2) ** 2 * self.grid_anchors(level)[a]
                 ciou = bbox_ciou(torch.cat([pxy, pwh], 1), tbox)
                 lbox = lbox + (1.0 - ciou).mean()
                 tobj[b, a, gj, gi] = ciou.detach().clamp(0).to(tobj.dtype)
@@ -88,9 +88,14 @@ class YoloLoss(nn.Module):
         total = (lbox + lobj + lcls) * batch
         return total, torch.stack([lbox, lobj, lcls]).detach()
 
+    def grid_anchors(self, level: int) -> torch.Tensor:
+        """The level's anchors in grid cells (a registered buffer: follows the module's device)."""
+        grid: torch.Tensor = self.anchors_grid  # type: ignore[assignment]  # a buffer, typed Tensor | Module
+        return grid[level]
+
     def assign(self, targets: torch.Tensor, level: int, h: int, w: int):
         device = targets.device
-        anchors = self.anchors_grid[level].to(device)  # (3, 2)
+        anchors = self.grid_anchors(level).to(device)  # (3, 2)
         stride = self.cfg.strides[level]
         if len(targets) == 0:
             empty = torch.zeros(0, dtype=torch.long, device=device)

@@ -7,7 +7,7 @@ import copy
 import csv
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -94,7 +94,8 @@ def lr_factor(iteration: int, warmup_iters: int, total_iters: int, final_ratio: 
 
 
 def make_optimizer(model: torch.nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
         (no_decay if p.ndim <= 1 or name.endswith(".bias") else decay).append(p)
     return torch.optim.SGD([{"params": decay, "weight_decay": s.weight_decay},
@@ -110,9 +111,9 @@ def train(s: TrainSettings) -> TrainResult:
     spec = found.spec
     train_set, val_set = (load_split_spec(spec, found.base, split, found.origin) for split in ("train", "val"))
     cfg = YoloNanoConfig(num_classes=len(train_set.names), class_names=train_set.names, input_size=s.input_size,
-                         expansion=s.expansion,
-                         **({"anchors": tuple(tuple(tuple(a) for a in lv) for lv in spec["anchors"])}
-                            if "anchors" in spec else {}))
+                         expansion=s.expansion)
+    if "anchors" in spec:
+        cfg = replace(cfg, anchors=tuple(tuple((float(a[0]), float(a[1])) for a in lv) for lv in spec["anchors"]))
     model = YoloNano(cfg).to(device)
     if s.weights:
         state = load_checkpoint(Path(s.weights))["model"]

@@ -49,9 +49,11 @@ class BackendEntry:
 
 def tensorrt_unavailable_reason() -> str | None:
     try:
-        import tensorrt  # noqa: F401
+        import tensorrt
     except ImportError:
         return "tensorrt not installed"
+    if not hasattr(tensorrt, "__version__"):  # a stub-only `tensorrt` folder imports as an empty namespace
+        return "tensorrt not installed (only an empty `tensorrt` package on sys.path)"
     try:
         import pycuda.driver as cuda
     except ImportError:
@@ -93,9 +95,6 @@ def tensorrt_precision(precision: str) -> Precision:
 
 
 def open_tensorrt(request: OpenRequest) -> Opened:
-    import pycuda.driver as cuda
-    import tensorrt as trt
-
     from yolo_nano_ros.runtime.backends.tensorrt.backend import TensorRTBackend, platform_from
     from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
 
@@ -104,7 +103,7 @@ def open_tensorrt(request: OpenRequest) -> Opened:
     engine, onnx = (model, None) if model.suffix == ".engine" else (None, model)
     if engine is not None and engine.with_suffix(".onnx").is_file():
         onnx = engine.with_suffix(".onnx")  # the ONNX it came from, beside it: lets us rebuild
-    decision = decide(engine, onnx, platform_from(trt, cuda), precision, request.engine_cache_dir,
+    decision = decide(engine, onnx, platform_from(), precision, request.engine_cache_dir,
                       request.force_rebuild)
     request.log(f"TensorRT engine {decision.engine}: {decision.reason}")
     if decision.rebuild:

@@ -5,37 +5,59 @@ asynchronous on that stream. TensorRT 10's tensor-name API (num_io_tensors, set_
 execute_async_v3) is used when present, TensorRT 8.5's binding API (JetPack 5: bindings by index,
 execute_async_v2) otherwise. Tested here through a labelled test double (test/fakes/fake_tensorrt.py);
 see the README for what ran on real hardware.
+
+Typed against NVIDIA's TensorRT 10.13 Python API (tensorrt-stubs, checked by mypy in `make test`); the
+TensorRT 8.5 calls, gone from TensorRT 10, carry `# type: ignore[attr-defined]  # TensorRT 8.5 fallback`.
+pycuda has no type information; this layer uses only these documented pycuda.driver calls: init,
+Device(i) (.count, .name, .compute_capability, .make_context), Context.push/pop/detach, Stream
+(.handle, .synchronize), pagelocked_empty, mem_alloc (DeviceAllocation: int(), .free), memcpy_htod,
+memcpy_htod_async, memcpy_dtoh_async.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar
 from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError
 
+if TYPE_CHECKING:
+    import tensorrt as trt
+
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Platform
+
 
 class GpuUnavailableError(ModelLoadError):
     """tensorrt/pycuda are missing or no CUDA device can be opened."""
 
 
-def import_tensorrt_stack() -> tuple[Any, Any]:
+def require_tensorrt_stack() -> None:
+    """GpuUnavailableError (saying what to install) unless tensorrt and pycuda import here."""
     try:
-        import tensorrt as trt
+        import tensorrt
     except ImportError as exc:
         raise GpuUnavailableError("TensorRT is not installed (on a Jetson: JetPack's python3-libnvinfer)") from exc
+    if not hasattr(tensorrt, "__version__"):  # a stub-only or empty `tensorrt` folder imports as a namespace
+        raise GpuUnavailableError("TensorRT is not installed (only an empty `tensorrt` package is on sys.path)")
     try:
-        import pycuda.driver as cuda
+        import pycuda.driver  # noqa: F401
     except ImportError as exc:
         raise GpuUnavailableError("pycuda is not installed: `pip install pycuda` on the Jetson") from exc
-    return trt, cuda
 
 
-def platform_from(trt: Any, cuda: Any, device_index: int = 0):
+def dims_tuple(dims: trt.Dims) -> tuple[int, ...]:
+    """trt.Dims as a tuple (Dims has len and indexing, not iteration, in TensorRT's API)."""
+    return tuple(int(dims[i]) for i in range(len(dims)))
+
+
+def platform_from(device_index: int = 0) -> Platform:
+    import pycuda.driver as cuda
+    import tensorrt as trt
+
     from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Platform
 
     cuda.init()
@@ -51,14 +73,15 @@ class IoTensor:
     is_input: bool
     shape: tuple[int, ...]
     dtype: np.dtype
-    host: Any = None  # page-locked numpy array
-    device: Any = None  # pycuda DeviceAllocation
+    host: np.ndarray | None = None  # page-locked, from pycuda
+    device: Any = None  # pycuda DeviceAllocation (pycuda has no type information)
 
 
 class TensorRTBackend:
     def __init__(self, engine_path: Path, device_index: int = 0) -> None:
-        trt, cuda = import_tensorrt_stack()
-        self.trt, self.cuda = trt, cuda
+        require_tensorrt_stack()
+        import pycuda.driver as cuda
+
         try:
             cuda.init()
             if cuda.Device.count() <= device_index:
@@ -75,7 +98,9 @@ class TensorRTBackend:
             self.cuda_context.pop()
 
     def _load(self, engine_path: Path) -> None:
-        trt, cuda = self.trt, self.cuda
+        import pycuda.driver as cuda
+        import tensorrt as trt
+
         sidecar = EngineSidecar.read(engine_path)
         self.info = ModelInfo.from_config_dict(sidecar.model_config, uint8_input=len(sidecar.input_shape) == 4
                                                and sidecar.input_shape[-1] == 3)
@@ -85,10 +110,13 @@ class TensorRTBackend:
         engine = self.runtime.deserialize_cuda_engine(engine_path.read_bytes())
         if engine is None:
             raise ModelLoadError(f"TensorRT could not deserialize {engine_path} (built by another TensorRT version?)")
-        self.engine = engine
-        self.context = engine.create_execution_context()
+        self.engine: trt.ICudaEngine | None = engine
+        context = engine.create_execution_context()
+        if context is None:
+            raise ModelLoadError(f"TensorRT could not create an execution context for {engine_path}")
+        self.context: trt.IExecutionContext | None = context
         self.tensor_api = hasattr(engine, "num_io_tensors")  # TensorRT >= 8.5 has it; binding API removed in 10
-        self.io = self._describe_io()
+        self.io = self._describe_io(engine)
         self.stream = cuda.Stream()
         for t in self.io:
             size = int(np.prod(t.shape))
@@ -96,10 +124,10 @@ class TensorRTBackend:
             t.device = cuda.mem_alloc(t.host.nbytes)
             if self.tensor_api:
                 if t.is_input:
-                    self.context.set_input_shape(t.name, t.shape)
-                self.context.set_tensor_address(t.name, int(t.device))
+                    context.set_input_shape(t.name, t.shape)
+                context.set_tensor_address(t.name, int(t.device))
             elif t.is_input:
-                self.context.set_binding_shape(t.index, t.shape)
+                context.set_binding_shape(t.index, t.shape)  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
         self.inputs = [t for t in self.io if t.is_input]
         # Stride 8, 16, 32 = largest map first (names would sort head_s16 before head_s8).
         self.outputs = sorted((t for t in self.io if not t.is_input), key=lambda t: -int(np.prod(t.shape[2:])))
@@ -109,22 +137,24 @@ class TensorRTBackend:
         self.name = "tensorrt:" + ("v3" if self.tensor_api else "v2")
         self._warm_up()
 
-    def _describe_io(self) -> list[IoTensor]:
-        trt, engine = self.trt, self.engine
+    def _describe_io(self, engine: trt.ICudaEngine) -> list[IoTensor]:
+        import tensorrt as trt
+
         io = []
         if self.tensor_api:
             for i in range(engine.num_io_tensors):
                 name = engine.get_tensor_name(i)
-                shape = tuple(engine.get_tensor_shape(name))
+                shape = dims_tuple(engine.get_tensor_shape(name))
                 is_input = engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
                 dtype = np.dtype(trt.nptype(engine.get_tensor_dtype(name)))
                 io.append(IoTensor(name, i, is_input, self._static(shape, name), dtype))
-        else:
-            for i in range(engine.num_bindings):
-                name = engine.get_binding_name(i)
-                shape = tuple(engine.get_binding_shape(i))
-                io.append(IoTensor(name, i, engine.binding_is_input(i), self._static(shape, name),
-                                   np.dtype(trt.nptype(engine.get_binding_dtype(i)))))
+        else:  # TensorRT 8.5 fallback: the binding API, removed in TensorRT 10
+            for i in range(engine.num_bindings):  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
+                name = engine.get_binding_name(i)  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
+                shape = tuple(engine.get_binding_shape(i))  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
+                dtype = np.dtype(trt.nptype(engine.get_binding_dtype(i)))  # type: ignore[attr-defined]  # TRT 8.5
+                is_input = bool(engine.binding_is_input(i))  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
+                io.append(IoTensor(name, i, is_input, self._static(shape, name), dtype))
         return io
 
     @staticmethod
@@ -140,22 +170,28 @@ class TensorRTBackend:
             self._run(dummy)
 
     def _run(self, batch: np.ndarray) -> list[np.ndarray]:
-        cuda, inp = self.cuda, self.inputs[0]
+        import pycuda.driver as cuda
+
+        inp, context = self.inputs[0], self.context
+        if context is None:
+            raise ModelLoadError("the TensorRT backend was closed")
         if batch.shape != inp.shape:
             raise ValueError(f"input shape {batch.shape} does not match the engine's {inp.shape}")
+        assert inp.host is not None  # allocated in _load for every tensor
         np.copyto(inp.host.reshape(inp.shape), batch, casting="same_kind")
         cuda.memcpy_htod_async(inp.device, inp.host, self.stream)
         if self.tensor_api:
-            ok = self.context.execute_async_v3(self.stream.handle)
-        else:
+            ok = context.execute_async_v3(self.stream.handle)
+        else:  # TensorRT 8.5 fallback
             bindings = [int(t.device) for t in sorted(self.io, key=lambda t: t.index)]
-            ok = self.context.execute_async_v2(bindings=bindings, stream_handle=self.stream.handle)
+            ok = context.execute_async_v2(  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
+                bindings=bindings, stream_handle=self.stream.handle)
         if not ok:
             raise RuntimeError("TensorRT execution failed")
         for t in self.outputs:
             cuda.memcpy_dtoh_async(t.host, t.device, self.stream)
         self.stream.synchronize()
-        return [t.host.reshape(t.shape).astype(np.float32, copy=True) for t in self.outputs]
+        return [t.host.reshape(t.shape).astype(np.float32, copy=True) for t in self.outputs if t.host is not None]
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
         self.cuda_context.push()

@@ -4,6 +4,7 @@ Written to NVIDIA's documented Python API for TensorRT 8.5 (JetPack 5) and 10.x 
 builder, OnnxParser, builder config with set_memory_pool_limit, build_serialized_network, an
 IInt8EntropyCalibrator2 over letterboxed real images with a reusable cache, and a progress monitor
 where TensorRT has one (>= 10). Every engine gets a JSON sidecar (engine_cache.EngineSidecar).
+Typed against TensorRT 10.13's stubs like the backend (see its docstring for the pycuda calls used).
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from yolo_nano_ros.runtime.backends.tensorrt.backend import import_tensorrt_stack, platform_from
+from yolo_nano_ros.runtime.backends.tensorrt.backend import dims_tuple, platform_from, require_tensorrt_stack
 from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar, Precision, file_sha256
 from yolo_nano_ros.runtime.calibration import calibration_batches
 from yolo_nano_ros.runtime.model_info import ModelLoadError, is_uint8_input, metadata_props, model_config
+
+if TYPE_CHECKING:
+    import tensorrt as trt
 
 
 @dataclass(frozen=True)
@@ -34,18 +38,22 @@ class BuildSettings:
     calib_batches: int = 64
 
 
-def make_entropy_calibrator(trt: Any, cuda: Any, batches: Iterator[np.ndarray] | None, cache: Path) -> Any:
+def make_entropy_calibrator(batches: Iterator[np.ndarray] | None, cache: Path) -> trt.IInt8EntropyCalibrator2:
     """An IInt8EntropyCalibrator2; with a cache file present TensorRT reads it and never asks for batches."""
+    import pycuda.driver as cuda
+    import tensorrt as trt
 
     class EntropyCalibrator(trt.IInt8EntropyCalibrator2):
         def __init__(self) -> None:
             super().__init__()
-            self.batches, self.cache, self.device, self.count = batches, cache, None, 0
+            self.batches, self.cache, self.count = batches, cache, 0
+            self.device: Any = None  # pycuda DeviceAllocation (no type information)
 
         def get_batch_size(self) -> int:
             return 1
 
-        def get_batch(self, names: list[str]) -> list[int] | None:
+        # NVIDIA's calibrator samples return None after the last batch; the stubs say list[int].
+        def get_batch(self, names: list[str]) -> list[int] | None:  # type: ignore[override]
             if self.batches is None:
                 return None
             batch = next(self.batches, None)
@@ -55,7 +63,7 @@ def make_entropy_calibrator(trt: Any, cuda: Any, batches: Iterator[np.ndarray] |
                 self.device = cuda.mem_alloc(batch.nbytes)
             cuda.memcpy_htod(self.device, np.ascontiguousarray(batch))
             self.count += 1
-            return [int(self.device)]
+            return [int(self.device)]  # pycuda DeviceAllocation -> its device address
 
         def read_calibration_cache(self) -> bytes | None:
             return self.cache.read_bytes() if self.cache.is_file() else None
@@ -67,9 +75,11 @@ def make_entropy_calibrator(trt: Any, cuda: Any, batches: Iterator[np.ndarray] |
     return EntropyCalibrator()
 
 
-def make_progress_monitor(trt: Any) -> Any | None:
+def make_progress_monitor() -> trt.IProgressMonitor | None:
     """TensorRT >= 10 reports build phases; print them so a long first build is never silent."""
-    if not hasattr(trt, "IProgressMonitor"):
+    import tensorrt as trt
+
+    if not hasattr(trt, "IProgressMonitor"):  # TensorRT 8.5 fallback: no progress monitor
         return None
 
     class PhasePrinter(trt.IProgressMonitor):
@@ -101,14 +111,18 @@ def read_onnx_config(onnx_path: Path) -> tuple[dict, tuple[int, ...], bool]:
 
 
 def build_engine(s: BuildSettings) -> Path:
-    trt, cuda = import_tensorrt_stack()
+    require_tensorrt_stack()
+    import pycuda.driver as cuda
+    import tensorrt as trt
+
     config_dict, input_dims, uint8_input = read_onnx_config(s.onnx)
-    platform = platform_from(trt, cuda)
+    platform = platform_from()
     context = cuda.Device(0).make_context()
     try:
         logger = trt.Logger(trt.Logger.INFO)
         builder = trt.Builder(logger)
         major = int(trt.__version__.split(".")[0])
+        # TensorRT 8.5 fallback: networks are explicit-batch only when asked (always so from 10 on).
         flags = 0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
         network = builder.create_network(flags)
         parser = trt.OnnxParser(network, logger)
@@ -121,7 +135,8 @@ def build_engine(s: BuildSettings) -> Path:
         if input_dims and input_dims[0] < 0:  # dynamic batch: build for batch 1
             profile = builder.create_optimization_profile()
             static = (1, *input_dims[1:])
-            profile.set_shape(inp.name, static, static, static)
+            dims = trt.Dims(list(static))
+            profile.set_shape(inp.name, dims, dims, dims)
             config.add_optimization_profile(profile)
         if s.precision in (Precision.FP16, Precision.INT8):
             config.set_flag(trt.BuilderFlag.FP16)  # INT8 keeps FP16 for layers without INT8 kernels
@@ -134,12 +149,12 @@ def build_engine(s: BuildSettings) -> Path:
                     raise ModelLoadError("INT8 needs --calib-images DIR (or an existing --calib-cache)")
                 batches = calibration_batches(s.calib_images, int(config_dict["input_size"]), uint8_input,
                                               s.calib_batches)
-            config.int8_calibrator = make_entropy_calibrator(trt, cuda, batches, cache)
+            config.int8_calibrator = make_entropy_calibrator(batches, cache)
         if s.dla_core is not None:
             config.default_device_type = trt.DeviceType.DLA
             config.DLA_core = s.dla_core
             config.set_flag(trt.BuilderFlag.GPU_FALLBACK)
-        monitor = make_progress_monitor(trt)
+        monitor = make_progress_monitor()
         if monitor is not None:
             config.progress_monitor = monitor
         print(f"building {s.precision.value} engine for {platform.gpu_name} with TensorRT {platform.tensorrt_version}"
@@ -150,7 +165,7 @@ def build_engine(s: BuildSettings) -> Path:
             raise ModelLoadError("TensorRT engine build failed (see the TensorRT log above)")
         s.engine.parent.mkdir(parents=True, exist_ok=True)
         s.engine.write_bytes(bytes(serialized))
-        shape = tuple(int(d) for d in inp.shape)
+        shape = dims_tuple(inp.shape)
         EngineSidecar(file_sha256(s.onnx), platform.tensorrt_version, platform.gpu_name,
                       platform.compute_capability, s.precision.value, (1, *shape[1:]) if shape[0] < 0 else shape,
                       tuple(config_dict["class_names"]), config_dict, s.dla_core).write(s.engine)
