@@ -189,6 +189,36 @@ def check_tensorrt_build_and_parity() -> bool:
     return ok
 
 
+GPU_TRAINING_MARKERS = ("<!-- gpu-training:start -->", "<!-- gpu-training:end -->")
+
+
+def check_training_throughput() -> bool:
+    """images/s of `yolo-nano train` at 416 with AMP on one GPU and, with DDP, on every GPU of the machine;
+    written to docs/benchmarks.md between the gpu-training markers, with the GPU named."""
+    import torch
+
+    from yolo_nano_ros.benchmarks.train_speed import TrainSpeedSettings, format_train_speed, train_speed
+
+    if not torch.cuda.is_available():
+        print("SKIP training throughput: torch has no CUDA here")
+        return True
+    gpus = torch.cuda.device_count()
+    rows = train_speed(TrainSpeedSettings(REPO / "data" / "coco128", "cuda", gpus, 416, 16, 2, 4))
+    name = f"{gpus} x {torch.cuda.get_device_name(0)}, torch {torch.__version__}"
+    text = format_train_speed(rows, name)
+    if gpus == 1:
+        text += "\n\nOne GPU on this machine: no DDP scaling measured."
+    print(text)
+    doc = REPO / "docs" / "benchmarks.md"
+    body = doc.read_text()
+    start, end = GPU_TRAINING_MARKERS
+    if start in body and end in body:
+        head, rest = body.split(start, 1)
+        body = head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1]
+        doc.write_text(body)
+    return True
+
+
 def main() -> int:
     try:
         import pycuda.driver as cuda
@@ -202,7 +232,8 @@ def main() -> int:
     results = {}
     for name, check in (("pycuda_round_trip", lambda: check_pycuda_round_trip(cuda) or True),
                         ("backend_memory_path", lambda: check_backend_memory_path(cuda) or True),
-                        ("tensorrt", check_tensorrt_build_and_parity)):
+                        ("tensorrt", check_tensorrt_build_and_parity),
+                        ("training_throughput", check_training_throughput)):
         try:
             results[name] = bool(check())
         except Exception as exc:  # report every failure and go on to the next step

@@ -44,10 +44,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         input_size=args.input_size, lr=args.lr, device=args.device, workers=args.workers,
         resume=args.resume, expansion=args.expansion, mosaic=args.mosaic, seed=args.seed,
         eval_every=args.eval_every, augment=not args.no_augment, weights=args.weights,
-        warmup_epochs=args.warmup_epochs,
+        warmup_epochs=args.warmup_epochs, sync_bn=args.sync_bn, freeze_bn=args.freeze_bn,
+        ddp_timeout_s=args.ddp_timeout,
     )
     result = train(settings)
-    print(f"best checkpoint: {result.best_checkpoint} (mAP@0.5 {result.best_map50:.3f})")
+    if result.is_main:
+        print(f"best checkpoint: {result.best_checkpoint} (mAP@0.5 {result.best_map50:.3f})")
     return 0
 
 
@@ -216,6 +218,17 @@ def cmd_bench_accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_training(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.benchmarks.machine import describe, machine_info
+    from yolo_nano_ros.benchmarks.train_speed import TrainSpeedSettings, format_train_speed, train_speed
+
+    settings = TrainSpeedSettings(Path(args.data), args.device, args.ranks, args.input_size, args.batch_per_rank,
+                                  args.epochs, args.workers)
+    rows = train_speed(settings, log=lambda m: print(m, file=sys.stderr))
+    print(format_train_speed(rows, describe(machine_info())))
+    return 0
+
+
 def cmd_bench_all(args: argparse.Namespace) -> int:
     from yolo_nano_ros.apps.bench_report import run_all
 
@@ -267,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(docs/training.md)")
     p.add_argument("--out", default="runs/train", help="output directory (checkpoints, CSV log)")
     p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--batch-size", type=int, default=16,
+                   help="the global batch: under torchrun each of the N ranks takes batch/N (default 16)")
     p.add_argument("--input-size", type=int, default=416)
     p.add_argument("--lr", type=float, default=0.01, help="peak SGD learning rate")
     p.add_argument("--warmup-epochs", type=float, default=3.0, help="linear LR warm-up (default 3)")
@@ -280,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument("--weights", default=None, help="initialise from a checkpoint")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sync-bn", action="store_true", help="SyncBatchNorm across torchrun ranks (CUDA only)")
+    p.add_argument("--freeze-bn", action="store_true",
+                   help="BatchNorm in eval mode (running statistics as loaded: fine-tuning, tiny per-GPU batches)")
+    p.add_argument("--ddp-timeout", type=float, default=1800.0,
+                   help="seconds a torchrun rank waits on the others before the run ends with an error (default "
+                        "1800: rank 0 validates while the others wait)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("anchors", help="k-means anchors from the training boxes")
@@ -371,6 +391,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=int, default=480)
     p.add_argument("--runs", type=int, default=200)
     p.set_defaults(func=cmd_bench)
+
+    p = bench.add_parser("training", help="images/s of the real trainer in one process and under torchrun")
+    p.add_argument("--data", default="data/coco128", help="dataset (default data/coco128, as it ships)")
+    p.add_argument("--device", default="cuda", help="cuda (NCCL ranks, one GPU each) or cpu (gloo)")
+    p.add_argument("--ranks", type=int, default=2, help="torchrun processes for the second case (default 2)")
+    p.add_argument("--input-size", type=int, default=416)
+    p.add_argument("--batch-per-rank", type=int, default=16)
+    p.add_argument("--epochs", type=int, default=2, help="the last one is measured (default 2)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_bench_training)
 
     p = bench.add_parser("all", help="arch, speed, layers, accuracy, stages and node benchmarks, written to a "
                                      "Markdown report")
