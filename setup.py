@@ -18,6 +18,7 @@ INSTALL_REQUIRES = [
     "psutil>=5.9",
     "tqdm>=4.66",
     "matplotlib>=3.7",
+    "Pillow>=9",  # reads a compressed image's declared size before OpenCV decodes it (decompression bombs)
 ]
 EXTRAS_REQUIRE = {
     # Training and export: a development-time tool, never imported by the nodes.

@@ -150,3 +150,27 @@ def test_one_decoder_for_rclpy_and_rosbags_messages():
         for variant in (deserialize_message(serialize_message(msg), type(msg)), from_bag):
             pixels, order = image_message_to_array(variant)
             assert np.array_equal(pixels[:, :, ::-1] if order == "bgr" else pixels, rgb), (msgtype, type(variant))
+
+
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A real 16x16 JPEG whose frame header (SOF0) claims width x height: a decompression bomb's shape."""
+    ok, encoded = cv2.imencode(".jpg", np.zeros((16, 16, 3), np.uint8))
+    data = bytearray(encoded.tobytes())
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5:sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("width", "height"), [(60000, 60000), (10000, 6000)])
+def test_a_jpeg_declaring_a_huge_image_is_refused_before_decoding(width, height):
+    with pytest.raises(ImageConversionError, match=f"declaring {width * height} pixels") as caught:
+        compressed_image_to_array("jpeg", jpeg_declaring(width, height))
+    assert caught.value.kind is ImageFault.TOO_LARGE
+
+
+def test_50_mb_of_garbage_is_one_clear_error():
+    garbage = np.random.default_rng(0).integers(0, 256, 50 * 1024 * 1024, dtype=np.uint8).tobytes()
+    for data in (garbage, b"\xff\xd8\xff\xe0" + garbage[4:]):  # random, and random behind a JPEG signature
+        with pytest.raises(ImageConversionError) as caught:
+            compressed_image_to_array("jpeg", data)
+        assert caught.value.kind in (ImageFault.CORRUPT_COMPRESSED, ImageFault.TOO_LARGE)

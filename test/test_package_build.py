@@ -35,6 +35,7 @@ IMPORT_TO_DEPENDENCY: dict[str, str | None] = {
     "psutil": "python3-psutil",
     "tqdm": "python3-tqdm",
     "matplotlib": "python3-matplotlib",
+    "PIL": "python3-pil",
     # pip-only or provided by JetPack; must appear in setup.py or the README's robot section
     "onnxruntime": None,
     "rosbags": None,

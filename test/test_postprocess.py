@@ -149,3 +149,17 @@ def test_objectness_prefilter_keeps_every_detection():
     assert len(full) > 10
     np.testing.assert_array_equal(full.boxes, fast.boxes)
     np.testing.assert_array_equal(full.class_ids, fast.class_ids)
+
+
+def test_nan_and_inf_in_the_head_give_no_boxes_and_leave_the_rest():
+    """FP16 overflow: a cell with inf objectness would score 1.0 and a NaN box would poison NMS; both are dropped."""
+    spec = HeadSpec(num_classes=2, anchors=(((10, 20), (30, 40), (50, 60)),), strides=(32,))
+    raw = np.full((1, 3 * 7, 4, 4), -10.0, np.float32)
+    raw[0, 4, 1, 1], raw[0, 5, 1, 1] = 5.0, 5.0  # one good cell: anchor 0, objectness and class 0 high
+    raw[0, 4, 2, 2] = np.inf  # inf objectness
+    raw[0, 7 + 4, 3, 3], raw[0, 7 + 0, 3, 3] = 5.0, np.nan  # confident, but a NaN box
+    raw[0, 14 + 4, 0, 0], raw[0, 14 + 6, 0, 0] = 5.0, np.inf  # confident, inf class logit
+    boxes, scores = HeadDecoder(spec).decode([raw], min_objectness=0.01)
+    assert len(boxes) == 1 and np.isfinite(boxes).all() and np.isfinite(scores).all()
+    dets = select_and_nms(boxes, scores, PostprocessSettings(conf_threshold=0.25))
+    assert len(dets) == 1 and int(dets.class_ids[0]) == 0 and dets.scores[0] < 1.0

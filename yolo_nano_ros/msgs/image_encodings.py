@@ -27,6 +27,7 @@ class ImageFault(Enum):
     TRUNCATED = "truncated image"
     EMPTY_COMPRESSED = "empty CompressedImage"
     CORRUPT_COMPRESSED = "corrupt or undecodable compressed image"
+    TOO_LARGE = "image larger than the pixel limit"
 
 
 class ImageConversionError(YoloNanoError, ValueError):
@@ -106,13 +107,47 @@ def raw_image_to_array(encoding: str, height: int, width: int, step: int, data: 
     return cv2.cvtColor(np.ascontiguousarray(pixels), conversion), order
 
 
-def compressed_image_to_array(fmt: str, data: bytes | memoryview | np.ndarray) -> tuple[np.ndarray, ColorOrder]:
-    """sensor_msgs/CompressedImage (jpeg/png, any format string image_transport writes) -> (HxWx3, 'bgr')."""
+# 50 megapixels: above any camera a detector at 320-640 px input needs, far below what a decompression bomb
+# (a tiny file declaring, say, 60000x60000) would make OpenCV allocate (its own limit is 1 gigapixel, 3 GB).
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+def declared_pixels(data: bytes | memoryview | np.ndarray) -> int | None:
+    """width x height from the image header, without decoding (Pillow reads only the header); None if
+    Pillow cannot tell, in which case OpenCV's decode decides."""
+    import io
+    import re
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's own bomb warning: we judge the size ourselves
+            with Image.open(io.BytesIO(bytes(data))) as image:
+                return image.size[0] * image.size[1]
+    except Image.DecompressionBombError as exc:  # Pillow refused to open it; its message has the count
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        return int(found.group(1)) if found else 2 * int(Image.MAX_IMAGE_PIXELS or 0) + 1
+    except Exception:  # not an image Pillow knows, or a truncated header
+        return None
+
+
+def compressed_image_to_array(fmt: str, data: bytes | memoryview | np.ndarray,
+                              max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[np.ndarray, ColorOrder]:
+    """sensor_msgs/CompressedImage (jpeg/png, any format string image_transport writes) -> (HxWx3, 'bgr').
+
+    The header's declared size is checked first: a small file declaring a huge image is refused before
+    OpenCV allocates for it."""
     buf = np.frombuffer(data, np.uint8)
     if buf.size == 0:
         raise ImageConversionError("empty CompressedImage", ImageFault.EMPTY_COMPRESSED)
     if "compressedDepth" in fmt:
         raise UnsupportedEncodingError(f"compressedDepth images are not supported (format {fmt!r})", fmt)
+    pixels = declared_pixels(buf)
+    if pixels is not None and pixels > max_pixels:
+        raise ImageConversionError(f"image larger than the pixel limit: {buf.size} bytes declaring {pixels} "
+                                   f"pixels, above {max_pixels} (format {fmt!r})", ImageFault.TOO_LARGE)
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if image is None:
         raise ImageConversionError(f"corrupt or undecodable compressed image ({buf.size} bytes, format {fmt!r})",

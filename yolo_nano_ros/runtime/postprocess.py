@@ -79,8 +79,12 @@ class HeadDecoder:
             rows.append(r[anchor_idx, :, cell_idx])  # (K, n_out)
             index.append(offset + anchor_idx * (h * w) + cell_idx)
             offset += ch // n_out * h * w
-        p = sigmoid(np.concatenate(rows))
-        prior = self.priors(tuple(raw.shape[2:] for raw in maps))[np.concatenate(index)]
+        raw_rows, raw_index = np.concatenate(rows), np.concatenate(index)
+        finite = np.isfinite(raw_rows).all(1)  # FP16 overflow (inf) or NaN: no box from that cell, never score 1.0
+        if not finite.all():
+            raw_rows, raw_index = raw_rows[finite], raw_index[finite]
+        p = sigmoid(raw_rows)
+        prior = self.priors(tuple(raw.shape[2:] for raw in maps))[raw_index]
         xy = (p[:, 0:2] * 2.0 + prior[:, 0:2]) * prior[:, 2:3]
         half_wh = (p[:, 2:4] * 2.0) ** 2 * prior[:, 3:5] * 0.5
         return np.concatenate([xy - half_wh, xy + half_wh], 1), p[:, 5:] * p[:, 4:5]
