@@ -292,8 +292,12 @@ def set_parameters(probe, **values) -> list[bool]:
     assert client.wait_for_service(10)
     params = []
     for name, value in values.items():
-        pv = ParameterValue(type=ParameterType.PARAMETER_DOUBLE, double_value=value) if isinstance(value, float) \
-            else ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=value)
+        if isinstance(value, float):
+            pv = ParameterValue(type=ParameterType.PARAMETER_DOUBLE, double_value=value)
+        elif isinstance(value, str):
+            pv = ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=value)
+        else:
+            pv = ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=value)
         params.append(ParameterMsg(name=name, value=pv))
     future = client.call_async(SetParameters.Request(parameters=params))
     deadline = time.monotonic() + 10
@@ -315,6 +319,8 @@ def test_runtime_parameter_change_and_empty_arrays(launcher, probe, demo_model):
     assert dets.messages[-1].detections == [], "an empty Detection2DArray is still published"
     assert set_parameters(probe, conf_threshold=1.5) == [False]
     assert set_parameters(probe, classes=["unicorn"]) == [False]
+    # Files are fixed at start-up: no peer on the graph may point the node at another model or engine folder.
+    assert set_parameters(probe, model="/tmp/crafted.engine", engine_cache_dir="/tmp") == [False, False]
 
 
 def test_missing_model_keeps_the_node_alive_with_an_error_diagnostic(launcher, probe, tmp_path):

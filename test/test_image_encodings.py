@@ -154,7 +154,7 @@ def test_one_decoder_for_rclpy_and_rosbags_messages():
 
 def jpeg_declaring(width: int, height: int) -> bytes:
     """A real 16x16 JPEG whose frame header (SOF0) claims width x height: a decompression bomb's shape."""
-    ok, encoded = cv2.imencode(".jpg", np.zeros((16, 16, 3), np.uint8))
+    _, encoded = cv2.imencode(".jpg", np.zeros((16, 16, 3), np.uint8))
     data = bytearray(encoded.tobytes())
     sof = data.find(b"\xff\xc0")
     data[sof + 5:sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")

@@ -233,3 +233,19 @@ def test_build_errors_are_clear(monkeypatch, tmp_path):
     onnx.save(proto, str(bare))
     with pytest.raises(ModelLoadError, match="yolo-nano export"):
         build_engine(BuildSettings(bare, tmp_path / "m.engine"))
+
+
+def test_an_engine_reached_through_a_link_out_of_the_model_folder_is_refused(monkeypatch, tmp_path):
+    """Engines can carry plugins (native code): only files in the model's folder or the engine cache load."""
+    from yolo_nano_ros.runtime.backend_select import select_backend
+
+    fake_tensorrt.install(monkeypatch, "10.3.0")
+    elsewhere, models = tmp_path / "elsewhere", tmp_path / "models"
+    elsewhere.mkdir()
+    models.mkdir()
+    real = write_engine(elsewhere)
+    for path in elsewhere.iterdir():  # the engine and its sidecar, planted as links
+        (models / path.name).symlink_to(path)
+    with pytest.raises(ModelLoadError, match="refusing TensorRT engine .*outside the model's folder"):
+        select_backend(models / real.name, "tensorrt", log=lambda _m: None)
+    assert select_backend(real, "tensorrt", log=lambda _m: None).backend.name == "tensorrt:v3"

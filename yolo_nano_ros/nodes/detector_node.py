@@ -54,6 +54,10 @@ except ImportError:  # Humble
 NODE_NAME = "yolo_nano_detector"
 ERROR_LOG_PERIOD_S = 5.0
 RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
+# Files the node opens, fixed at start-up: the ROS graph is unauthenticated without SROS2, and an engine
+# file can carry TensorRT plugins (native code), so no peer may point the node at another file or folder.
+# Replacing the file itself and reconfiguring (lifecycle) reloads it.
+READ_ONLY_PARAMETERS = frozenset({"model", "engine_cache_dir"})
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,13 @@ class ReceivedFrame:
 
 
 PARAMETERS: dict[str, tuple[Any, str]] = {
-    "model": ("", "path to .onnx / .engine / .pt; empty = the shipped demo weights (not a deployable detector)"),
+    "model": ("", "path to .onnx / .engine / .pt; empty = the shipped demo weights (not a deployable detector); "
+                  "read-only (start-up)"),
     "backend": ("auto", "auto | tensorrt | openvino | onnxruntime | torch"),
     "precision": ("fp16", "TensorRT engine precision (fp16 | int8 | fp32); OpenVINO: fp16 = the CPU's native "
                           "reduced precision (bf16 on x86), bf16, fp32"),
     "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "
-                             "~/.cache/yolo_nano_ros/openvino)"),
+                             "~/.cache/yolo_nano_ros/openvino); read-only (start-up)"),
     "cpu_threads": (0, "CPU backends: inference threads (0 = all cores)"),
     "cpu_spin": (True, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
     "cpu_graph_optimization": ("all", "ONNX Runtime graph optimisation: all | extended | basic | disabled"),
@@ -97,7 +102,8 @@ class DetectorNode(LifecycleNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(NODE_NAME, **kwargs)
         for name, (default, doc) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=doc))
+            self.declare_parameter(name, default, ParameterDescriptor(description=doc,
+                                                                      read_only=name in READ_ONLY_PARAMETERS))
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.detector: Detector | None = None
