@@ -246,6 +246,6 @@ def test_an_engine_reached_through_a_link_out_of_the_model_folder_is_refused(mon
     real = write_engine(elsewhere)
     for path in elsewhere.iterdir():  # the engine and its sidecar, planted as links
         (models / path.name).symlink_to(path)
-    with pytest.raises(ModelLoadError, match="refusing TensorRT engine .*outside the model's folder"):
+    with pytest.raises(ModelLoadError, match=r"refusing TensorRT engine .*outside the model's folder"):
         select_backend(models / real.name, "tensorrt", log=lambda _m: None)
     assert select_backend(real, "tensorrt", log=lambda _m: None).backend.name == "tensorrt:v3"
