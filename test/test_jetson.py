@@ -111,6 +111,16 @@ def test_jetpack6_spaced_units_and_unseen_tokens_do_not_break_it():
     assert stats.unknown == ["NEWTHING", "42xyz", "FOO@bar"]
 
 
+def test_a_line_read_from_its_middle_is_parsed_for_what_it_holds():
+    """A reader that attaches to a running tegrastats gets the second half of a line first."""
+    line = SAMPLES[0]["line"]
+    tail = line[len(line) // 2:]
+    parsed = parse_tegrastats(tail)
+    full = parse_tegrastats(line)
+    assert parsed.rails and set(parsed.rails) <= set(full.rails)
+    assert all(parsed.rails[k] == full.rails[k] for k in parsed.rails)
+
+
 def test_garbage_never_crashes_the_parser():
     for bad in ("", "   ", "@@@ ###", "Segmentation fault", "\x00\xff binary"):
         with pytest.raises(TegrastatsParseError):

@@ -170,3 +170,22 @@ def test_a_forced_source_that_is_missing_falls_back_to_the_host(launcher, probe,
     assert values["source"] == "host" and values["errors_source"] == "1"
     assert values["_message"].startswith("last error: stats source 'jtop' unavailable")
     assert stats.alive()
+
+
+def test_a_tegrastats_that_prints_megabyte_lines_bytes_and_half_lines(launcher, probe, tmp_path):
+    """TEST DOUBLE tegrastats writes, before its normal lines: the second half of a real line (a reader that
+    starts mid-line), a 1 MB line, invalid UTF-8, and a line cut off without its newline by the next one."""
+    real = ("RAM 2721/31927MB (lfb 7291x4MB) SWAP 0/15963MB (cached 0MB) CPU [42%@2265,38%@2265] EMC_FREQ "
+            "21%@2133 GR3D_FREQ 87%@1377 GPU@44C CPU@44.5C GPU 9000/9000 CPU 2100/2100 SOC 2900/2900")
+    raw = tmp_path / "raw"
+    raw.write_bytes(real[len(real) // 2:].encode() + b"\n" + b"X" * (1 << 20) + b"\n"
+                    + b"\xff\xfe\x80 RAM \xc3\x28 GPU \xed\xa0\x80\n" + real[:40].encode())
+    env = fake_env(tmp_path / "jetson") | {"FAKE_TEGRASTATS_RAW": str(raw)}
+    stats = launcher.start([str(BIN / "yolo_nano_stats"), "--ros-args", "-p", "source:=tegrastats",
+                            "-p", "interval_ms:=100", "-p", "publish_period_s:=0.3"], name="stats", extra_env=env)
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    values = latest_values(diags, timeout=20,
+                           where=lambda v: "source_errors" in v and int(v.get("source_lines", 0)) > 6)
+    assert "parse" in values["source_errors"], values  # the megabyte and the bytes: counted, not fatal
+    assert values["power_total_rule"] != "n/a" and stats.alive(), values
+    assert len(values["_message"]) < 400, "an error message quoting a megabyte line"
