@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from yolo_nano_ros.nodes.detector_status import MODEL_NOT_LOADED, DetectorSnapshot, StatusLevel, detector_status
 
 
@@ -18,7 +20,8 @@ def test_a_healthy_node_is_ok_with_its_state_and_every_value():
     assert (level, message) == (StatusLevel.OK, "active")
     assert values == {"state": "active", "input_rate_hz": 30.0, "processed_fps": 29.5, "frames_received": 300,
                       "frames_dropped": 5, "debug_images_drawn": 0, "model": "/m/model.onnx",
-                      "backend": "openvino:CPU", "precision": "bf16", "infer_ms_p50": 7.0, "infer_ms_p95": 9.5}
+                      "backend": "openvino:CPU", "precision": "bf16", "cpu_ms_per_frame": "n/a",
+                      "infer_ms_p50": 7.0, "infer_ms_p95": 9.5}
 
 
 def test_frame_errors_warn_with_the_last_one_and_count_each_kind():
@@ -34,3 +37,15 @@ def test_no_model_is_an_error_saying_why_and_has_no_backend():
     assert (level, message) == (StatusLevel.ERROR, "model file not found: /x")
     assert "backend" not in values and values["state"] == MODEL_NOT_LOADED
     assert [int(level) for level in StatusLevel] == [0, 1, 2], "diagnostic_msgs' OK, WARN, ERROR"
+
+
+def test_cpu_per_frame_divides_the_process_clock_by_the_frames_answered():
+    from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
+
+    clock = iter([10.0, 10.0, 10.5, 10.9, 12.1]).__next__  # seconds of process CPU at each reading
+    meter = CpuPerFrame(clock)
+    assert meter.sample(0) is None  # no frame yet: undefined, not 0
+    assert meter.sample(50) == pytest.approx(10.0)  # 0.5 s over 50 frames
+    assert meter.sample(50) == pytest.approx(10.0)  # idle: the last value; the 0.4 s idle is not charged...
+    assert meter.sample(80) == pytest.approx(40.0)  # ...to the next 30 frames (1.2 s)
+    assert detector_status(snapshot(cpu_ms_per_frame=12.5))[2]["cpu_ms_per_frame"] == 12.5

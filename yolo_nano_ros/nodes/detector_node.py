@@ -38,6 +38,7 @@ from yolo_nano_ros.nodes.messages import (
     rgb_image_msg,
 )
 from yolo_nano_ros.paths import resolve_model
+from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
 from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 from yolo_nano_ros.pipeline.frame_pipeline import LatestFrameSlot, RateMeter
 from yolo_nano_ros.runtime.annotate import draw_detections
@@ -110,6 +111,8 @@ class DetectorNode(LifecycleNode):
         self.model_path = ""  # the file configure loaded (the demo weights when `model` is empty)
         self.slot: LatestFrameSlot[ReceivedFrame] = LatestFrameSlot()
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
+        self.frames_answered = 0
+        self.cpu_per_frame = CpuPerFrame()
         self.latency = {k: LatencyWindow() for k in ("transport", "handoff", "convert", "pre", "infer", "post",
                                                      "publish", "end_to_end")}
         self.errors: Counter[str] = Counter()
@@ -334,6 +337,7 @@ class DetectorNode(LifecycleNode):
             self.debug_images_drawn += 1
         t3 = time.perf_counter()
         self.output_rate.tick()
+        self.frames_answered += 1
         for key, value in (("handoff", handoff_ms), ("convert", (t1 - t0) * 1e3), ("pre", result.times.pre_ms),
                            ("infer", result.times.infer_ms), ("post", result.times.post_ms),
                            ("publish", (t3 - t2) * 1e3)):
@@ -357,7 +361,8 @@ class DetectorNode(LifecycleNode):
             self.state_message, self.input_rate.rate(), self.output_rate.rate(), self.slot.received, self.slot.dropped,
             self.debug_images_drawn, self.model_path or self.p("model") or "(demo weights)",
             detector.backend.name if detector else None, detector.backend.precision if detector else None,
-            {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error))
+            {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error,
+            self.cpu_per_frame.sample(self.frames_answered)))
         array = DiagnosticArray()
         array.header.stamp = self.get_clock().now().to_msg()
         array.status = [diagnostic_status(f"{self.get_fully_qualified_name()}: detector", NODE_NAME,

@@ -32,6 +32,7 @@ class DetectorSnapshot:
     latency_ms: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # stage -> {p50, p95, ...}
     errors: Mapping[str, int] = field(default_factory=dict)  # kind -> count since start
     last_error: str = ""
+    cpu_ms_per_frame: float | None = None  # the process's CPU (all threads) per answered frame, last period
 
 
 def detector_status(s: DetectorSnapshot) -> tuple[StatusLevel, str, dict[str, object]]:
@@ -44,6 +45,7 @@ def detector_status(s: DetectorSnapshot) -> tuple[StatusLevel, str, dict[str, ob
     }
     if s.backend is not None:
         values |= {"backend": s.backend, "precision": s.precision}
+    values["cpu_ms_per_frame"] = s.cpu_ms_per_frame if s.cpu_ms_per_frame is not None else "n/a"
     for stage, summary in s.latency_ms.items():
         values[f"{stage}_ms_p50"], values[f"{stage}_ms_p95"] = summary["p50"], summary["p95"]
     for kind, count in sorted(s.errors.items()):
