@@ -35,6 +35,7 @@ import numpy as np
 
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import RawFrame
+from yolo_nano_ros.harness.detector_process import NodeStartError
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
 
 if TYPE_CHECKING:
@@ -237,6 +238,145 @@ def bench_phases(model: Path, images: list[Path], frames_per_phase: int, light_r
     return phases
 
 
+# --cpu-cost: (backend, cpu_threads, cpu_spin) cases at 30 Hz; threads 0 = every core.
+CPU_COST_CASES: tuple[tuple[str, int, bool], ...] = (
+    ("openvino", 0, True), ("openvino", 0, False), ("openvino", 1, True), ("openvino", 1, False),
+    ("onnxruntime", 0, True), ("onnxruntime", 0, False), ("onnxruntime", 1, True), ("onnxruntime", 1, False))
+
+
+@dataclass
+class CpuCost:
+    backend: str
+    threads: int
+    spin: bool
+    sent: int
+    answered: int
+    node_cpu_ms_per_frame: float  # the node process (all threads) per answered frame, psutil
+    backend_cpu_ms_per_inference: float  # the backend alone, paced at the same rate, measured the same way
+    latency_p50_ms: float
+    latency_p95_ms: float
+    infer_p50_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.node_cpu_ms_per_frame / self.backend_cpu_ms_per_inference
+
+
+def process_cpu_s(pid: int) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def run_cpu_cost(model: Path, images: list[Path], count: int, cases: tuple[tuple[str, int, bool], ...] = CPU_COST_CASES,
+                 rate_hz: float = 30.0, log: Callable[[str], None] = print) -> list[CpuCost]:
+    """Per case: a fresh node at `rate_hz` for `count` frames (its CPU from /proc via psutil), then the
+    backend alone in its own process at the same pace (benchmarks/backend_cpu.py), one after the other."""
+    from yolo_nano_ros.harness.dds_environment import private_dds_domain
+    from yolo_nano_ros.harness.detector_process import running_node
+    from yolo_nano_ros.harness.session import answered_replay
+
+    rows = []
+    with private_dds_domain():
+        frames = rgb8_frames(images, 640, 480)
+        stream = (frames * -(-count // len(frames)))[:count]
+        for backend, threads, spin in cases:
+            log(f"{backend} threads={threads} spin={spin}: node at {rate_hz:g} Hz, then the backend alone ...")
+            start = detector_starter(model, backend=backend, cpu_threads=threads, cpu_spin=spin)
+            with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "node.log") as proc, \
+                    answered_replay(frames[0]) as replay:
+                time.sleep(1.0)  # start-up work (model load, first frames) stays out of the window
+                before = process_cpu_s(proc.pid)
+                result = replay.play(stream, rate_hz, passes=1, settle_s=2.0)
+                spent = process_cpu_s(proc.pid) - before
+                infer = float(result.detector_diagnostics.get("infer_ms_p50", "nan"))
+            alone = subprocess.run([sys.executable, "-m", "yolo_nano_ros.benchmarks.backend_cpu", "--model", str(model),
+                                    "--backend", backend, "--threads", str(threads), "--spin", str(spin).lower(),
+                                    "--rate", str(rate_hz), "--count", str(count), *map(str, images)],
+                                   capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+            backend_cpu = json.loads(alone.stdout.strip().splitlines()[-1])["cpu_ms_per_inference"]
+            latency = np.array(result.latencies_ms())
+            rows.append(CpuCost(backend, threads, spin, len(result.sent), len(result.received),
+                                1e3 * spent / max(1, len(result.received)), backend_cpu,
+                                float(np.percentile(latency, 50)) if len(latency) else float("nan"),
+                                float(np.percentile(latency, 95)) if len(latency) else float("nan"), infer))
+    return rows
+
+
+def cpu_cost_text(rows: list[CpuCost], rate_hz: float = 30.0) -> str:
+    lines = ["| backend | threads | spin | node CPU ms/frame | backend CPU ms/inference | ratio | e2e p50 | e2e p95 "
+             "| infer p50 | answered |", "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r.backend} | {r.threads or 'all'} | {'on' if r.spin else 'off'} | "
+                     f"{r.node_cpu_ms_per_frame:.1f} | {r.backend_cpu_ms_per_inference:.1f} | {r.ratio:.2f} | "
+                     f"{r.latency_p50_ms:.1f} | {r.latency_p95_ms:.1f} | {r.infer_p50_ms:.1f} | "
+                     f"{r.answered}/{r.sent} |")
+    return "\n".join(lines) + f"\n\n{rate_hz:g} Hz 640x480 rgb8 input; ratio = node / backend (goal <= 1.2)."
+
+
+@dataclass
+class SoakBlock:
+    frames: int  # answered so far
+    rss_mb: float
+    open_fds: int
+    threads: int
+    latency_p50_ms: float
+    latency_p99_ms: float
+    unanswered: int  # frames of this block resent after 5 s without an answer
+
+
+def run_soak(model: Path, images: list[Path], total: int, block: int = 10_000,
+             log: Callable[[str], None] = print) -> list[SoakBlock]:
+    """`total` frames through one node as fast as it answers (the next frame goes out when the last one's
+    answer is in); the node's RSS, open fds and threads (psutil) and latency per `block` frames."""
+    import psutil
+
+    from yolo_nano_ros.harness.dds_environment import private_dds_domain
+    from yolo_nano_ros.harness.detector_process import running_node
+    from yolo_nano_ros.harness.session import answered_replay
+
+    rows: list[SoakBlock] = []
+    with private_dds_domain():
+        frames = rgb8_frames(images, 640, 480)
+        with tempfile.TemporaryDirectory() as tmp, running_node(detector_starter(model), Path(tmp) / "node.log") \
+                as proc, answered_replay(frames[0]) as replay:
+            node = psutil.Process(proc.pid)
+            latencies: list[float] = []
+            unanswered = 0
+            for i in range(total):
+                t0 = time.perf_counter()
+                if not replay.wait_until_answering(frames[i % len(frames)], timeout=30.0, retry_s=5.0):
+                    raise NodeStartError(f"the node stopped answering after {i} frames")
+                elapsed = (time.perf_counter() - t0) * 1e3
+                unanswered += elapsed > 5000.0
+                latencies.append(elapsed)
+                if (i + 1) % block == 0 or i + 1 == total:
+                    rows.append(SoakBlock(i + 1, node.memory_info().rss / 2**20, node.num_fds(), node.num_threads(),
+                                          float(np.percentile(latencies, 50)), float(np.percentile(latencies, 99)),
+                                          unanswered))
+                    log(f"{i + 1} frames: RSS {rows[-1].rss_mb:.1f} MB, fds {rows[-1].open_fds}, threads "
+                        f"{rows[-1].threads}, round trip p50 {rows[-1].latency_p50_ms:.2f} / p99 "
+                        f"{rows[-1].latency_p99_ms:.2f} ms")
+                    latencies, unanswered = [], 0
+    return rows
+
+
+def soak_text(rows: list[SoakBlock]) -> str:
+    lines = ["| frames | RSS MB | open fds | threads | round trip p50 ms | p99 ms | resent |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r.frames} | {r.rss_mb:.1f} | {r.open_fds} | {r.threads} | {r.latency_p50_ms:.2f} | "
+              f"{r.latency_p99_ms:.2f} | {r.unanswered} |" for r in rows]
+    if len(rows) >= 2:
+        first, last = rows[0], rows[-1]
+        growth = 100 * (last.rss_mb - first.rss_mb) / first.rss_mb
+        p99 = 100 * (last.latency_p99_ms - first.latency_p99_ms) / first.latency_p99_ms
+        lines += ["", f"RSS after the first block {growth:+.2f} % (goal < 1 %); open fds {first.open_fds} -> "
+                      f"{last.open_fds}, threads {first.threads} -> {last.threads} (goal: constant); p99 of the last "
+                      f"block {p99:+.1f} % from the first (goal within 10 %)"]
+    return "\n".join(lines)
+
+
 @console_script("yolo-nano-node-bench")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="yolo-nano-node-bench", description=__doc__,
@@ -247,6 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=100, help="frames per phase (default 100)")
     p.add_argument("--light-rate", type=float, default=5.0, help="light-load rate in Hz (default 5)")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--cpu-cost", action="store_true",
+                      help="instead: node CPU per answered frame vs the backend's own CPU per inference at 30 Hz, "
+                           "for backends x threads x spin (--frames per case)")
+    mode.add_argument("--soak", type=int, default=0, metavar="FRAMES",
+                      help="instead: FRAMES frames through one node as fast as it answers; RSS, fds, threads and "
+                           "latency per 10,000")
     a = p.parse_args(argv)
     a.model = resolve_model(a.model)
     a.images = a.images or sample_images_dir() / "images"
@@ -255,7 +402,20 @@ def main(argv: list[str] | None = None) -> int:
     if not images:
         print(f"no images in {a.images}", file=sys.stderr)
         return 2
-    phases = run_node_bench(a.model, images, a.frames, a.light_rate, log=lambda m: print(m, flush=True))
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    if a.cpu_cost or a.soak:
+        rows: list[CpuCost] | list[SoakBlock] = []
+        if a.cpu_cost:
+            cost = run_cpu_cost(a.model, images, a.frames, log=log)
+            rows, text = cost, cpu_cost_text(cost)
+        else:
+            soak = run_soak(a.model, images, a.soak, log=log)
+            rows, text = soak, soak_text(soak)
+        print(text)
+        if a.json:
+            a.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+        return 0
+    phases = run_node_bench(a.model, images, a.frames, a.light_rate, log=log)
     print(to_text(phases))
     if a.json:
         a.json.write_text(json.dumps([asdict(ph) | {"dropped": ph.dropped} for ph in phases], indent=2))
