@@ -78,8 +78,9 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
                           "reduced precision (bf16 on x86), bf16, fp32"),
     "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "
                              "~/.cache/yolo_nano_ros/openvino); read-only (start-up)"),
-    "cpu_threads": (0, "CPU backends: inference threads (0 = all cores)"),
-    "cpu_spin": (True, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
+    # Defaults for a robot that runs other work: one thread, no spinning (docs/benchmarks.md, "CPU per frame").
+    "cpu_threads": (1, "CPU backends: inference threads (0 = all cores: lowest latency, ~1.5-2x the CPU per frame)"),
+    "cpu_spin": (False, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
     "cpu_graph_optimization": ("all", "ONNX Runtime graph optimisation: all | extended | basic | disabled"),
     "cpu_memory_arena": (True, "ONNX Runtime CPU memory arena (faster; keeps peak memory)"),
     "conf_threshold": (0.25, "minimum detection score [0, 1] (runtime-changeable)"),
