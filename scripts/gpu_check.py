@@ -12,6 +12,8 @@ Exit status 0 = every step that could run passed; each step prints PASS, FAIL or
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -216,6 +218,9 @@ def check_training_throughput() -> bool:
         head, rest = body.split(start, 1)
         body = head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1]
         doc.write_text(body)
+        out = os.environ.get("OUT")  # a lent machine returns only what is under $OUT
+        if out:
+            shutil.copyfile(doc, Path(out) / "benchmarks.md")
     return True
 
 
