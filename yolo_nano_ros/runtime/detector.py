@@ -89,11 +89,33 @@ class Detector:
             return boxed[None], lb
         return to_input_tensor(boxed), lb
 
-    def postprocess(self, maps: list[np.ndarray], lb: Letterbox) -> Detections:
-        boxes, scores = self.decoder.decode(maps, min_objectness=self.settings.conf_threshold)
+    def postprocess(self, maps: list[np.ndarray], lb: Letterbox, batch_index: int = 0) -> Detections:
+        boxes, scores = self.decoder.decode(maps, batch_index, min_objectness=self.settings.conf_threshold)
         dets = select_and_nms(boxes, scores, self.settings)
         dets.boxes = unletterbox_boxes(dets.boxes, lb)
         return dets
+
+    def detect_many(self, frames: list[tuple[np.ndarray, ColorOrder]]) -> list[DetectionResult]:
+        """Several frames (cameras) in one inference where the model has a batch axis, else one call each.
+
+        Each frame is letterboxed on its own and its boxes are mapped back to its own size, so frames may
+        differ in resolution and colour order. A frame's infer time is the call it was part of.
+        """
+        if len(frames) <= 1 or not getattr(self.backend, "batch_axis", False):
+            return [self.detect(image, color) for image, color in frames]
+        t0 = time.perf_counter()
+        prepared = [self.preprocess(image, color) for image, color in frames]
+        t1 = time.perf_counter()
+        maps = self.backend.infer(np.concatenate([batch for batch, _ in prepared]))
+        t2 = time.perf_counter()
+        pre_ms, infer_ms = (t1 - t0) * 1e3 / len(frames), (t2 - t1) * 1e3
+        results = []
+        for i, (_, lb) in enumerate(prepared):
+            t3 = time.perf_counter()
+            dets = self.postprocess(maps, lb, batch_index=i)
+            results.append(DetectionResult(dets, self.class_names,
+                                           StageTimes(pre_ms, infer_ms, (time.perf_counter() - t3) * 1e3)))
+        return results
 
     def detect(self, image: np.ndarray, color: ColorOrder = "rgb") -> DetectionResult:
         t0 = time.perf_counter()

@@ -43,6 +43,7 @@ class OnnxRuntimeBackend:
         metadata = self.session.get_modelmeta().custom_metadata_map
         self.info: ModelInfo = read_onnx_metadata(path, metadata)
         self.input_name = self.session.get_inputs()[0].name
+        self.batch_axis = not isinstance(self.session.get_inputs()[0].shape[0], int)  # "batch" when dynamic
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.name = f"onnxruntime:{self.session.get_providers()[0]}"
         self.precision = "int8" if QUANTIZATION_KEY in metadata else "fp32"

@@ -126,6 +126,7 @@ class OpenVinoBackend:
         metadata = {k: model.get_rt_info(["framework", k]).astype(str)
                     for k in METADATA_KEYS if model.has_rt_info(["framework", k])}
         info = read_onnx_metadata(path, metadata)
+        self.batch_axis = bool(model.inputs[0].get_partial_shape()[0].is_dynamic)
         if not info.uint8_input:
             # Normalisation moves into the compiled graph: the runtime hands over the letterboxed uint8
             # image as it is, saving the CPU-side float conversion and transpose (~0.3 ms per frame).

@@ -19,6 +19,7 @@ class TorchBackend:
         self.model = model.to(self.device).eval()
         self.info = ModelInfo.from_config_dict(config)
         self.name = f"torch:{self.device}"
+        self.batch_axis = True
         self.precision = "fp32"
 
     @classmethod

@@ -135,6 +135,7 @@ class TensorRTBackend:
             raise ModelLoadError(f"{engine_path}: expected 1 input and 3 head outputs, got "
                                  f"{len(self.inputs)} and {len(self.outputs)}")
         self.name = "tensorrt:" + ("v3" if self.tensor_api else "v2")
+        self.batch_axis = False  # engines are built for batch 1 (an optimization profile for N: issue 18)
         self._warm_up()
 
     def _describe_io(self, engine: trt.ICudaEngine) -> list[IoTensor]:
