@@ -182,17 +182,26 @@ def test_a_fixed_size_model_saved_at_another_input_size_runs_there(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def dynamic_batch_model(exported_model, tmp_path_factory) -> Path:
-    """The same random-weights network exported with a batch axis (yolo-nano export --dynamic-batch)."""
-    from yolo_nano_ros.model.export import export_onnx
+def dynamic_batch_demo(tmp_path_factory) -> Path:
+    """The demo weights with a symbolic batch axis on input and outputs (what `--dynamic-batch` exports):
+    real weights, so each photo has its own detections and a batch mix-up cannot go unseen."""
+    onnx = pytest.importorskip("onnx")
+    from conftest_data import DEMO_MODEL
 
-    return export_onnx(exported_model[0], tmp_path_factory.mktemp("dyn") / "dynamic.onnx", dynamic_batch=True)
+    model = onnx.load(str(DEMO_MODEL))
+    for value in [*model.graph.input, *model.graph.output]:
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    path = tmp_path_factory.mktemp("dyn") / "demo_dynamic.onnx"
+    onnx.save(model, str(path))
+    return path
 
 
 @pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
-def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(exported_model, dynamic_batch_model, backend):
+def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(dynamic_batch_demo, backend):
     """Several cameras' frames (sizes, colour orders) in one inference: each frame's boxes as if alone, in its
     own pixels. A model without a batch axis answers the same through one call per frame."""
+    from conftest_data import DEMO_MODEL
+
     if backend == "openvino":
         from yolo_nano_ros.runtime.backend_select import openvino_unavailable_reason
 
@@ -202,17 +211,20 @@ def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(exported_mod
     frames = [(cv2.resize(photos[0], (640, 480)), "rgb"), (cv2.resize(photos[1], (320, 240)), "rgb"),
               (np.ascontiguousarray(cv2.resize(photos[2], (800, 600))[:, :, ::-1]), "bgr")]
     fp32 = {"precision": "fp32"} if backend == "openvino" else {}
-    batched = Detector.from_path(dynamic_batch_model, backend, LOW, **fp32)
-    single = Detector.from_path(exported_model[1], backend, LOW, **fp32)
+    settings = PostprocessSettings(conf_threshold=0.1)
+    batched = Detector.from_path(dynamic_batch_demo, backend, settings, **fp32)
+    single = Detector.from_path(DEMO_MODEL, backend, settings, **fp32)
     assert batched.backend.batch_axis and not single.backend.batch_axis
     together = batched.detect_many(frames)
     alone = [single.detect(image, color) for image, color in frames]
     fallback = single.detect_many(frames)
     assert len(together) == len(alone) == len(fallback) == 3
+    counts = [len(b.detections) for b in alone]
+    assert all(counts) and len({tuple(b.detections.class_ids) for b in alone}) == 3, "the photos must differ"
     for (image, _), a, b, c in zip(frames, together, alone, fallback, strict=True):
-        assert len(b.detections) > 0
         h, w = image.shape[:2]
         assert a.detections.boxes[:, [0, 2]].max() <= w and a.detections.boxes[:, [1, 3]].max() <= h
+        np.testing.assert_array_equal(a.detections.class_ids, b.detections.class_ids)
         np.testing.assert_allclose(a.detections.boxes, b.detections.boxes, atol=0.05)
         np.testing.assert_allclose(a.detections.scores, b.detections.scores, atol=1e-4)
         np.testing.assert_array_equal(c.detections.class_ids, b.detections.class_ids)
