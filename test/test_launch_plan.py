@@ -121,6 +121,7 @@ def run_launch_file_with_the_double(monkeypatch, configurations: dict[str, str])
     return declared, actions, logger.warnings
 
 
+@pytest.mark.ros  # it imports ament_index_python (the launch file finds the package share through it)
 def test_the_launch_file_maps_the_plan_onto_launch_ros_nodes(monkeypatch, tmp_path):
     params = robot_yaml(tmp_path, conf_threshold=0.9)
     declared, actions, warnings = run_launch_file_with_the_double(
