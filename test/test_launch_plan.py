@@ -152,25 +152,45 @@ def test_launch_description_builds():
     assert any(isinstance(a, RealOpaque) for a in description.entities)
 
 
-@pytest.mark.ros
 def test_parameter_file_documents_every_node_parameter():
-    pytest.importorskip("rclpy")
-    from yolo_nano_ros.nodes.detector_node import PARAMETERS
+    from yolo_nano_ros.nodes.parameters import DETECTOR_PARAMETERS, DETECTOR_READ_ONLY, RUNTIME_PARAMETERS
 
     params = yaml.safe_load((REPO_ROOT / "config" / "yolo_nano.yaml").read_text())["/**"]["ros__parameters"]
-    assert set(params) == set(PARAMETERS)
-    assert params["model"] == "" and PARAMETERS["model"][0] == "", "empty model = the demo weights, everywhere"
+    assert set(params) == set(DETECTOR_PARAMETERS)
+    assert params["model"] == "" and DETECTOR_PARAMETERS["model"][0] == "", "empty model = the demo weights"
+    for name in DETECTOR_READ_ONLY:  # the description says what the graph cannot change
+        assert "read-only" in DETECTOR_PARAMETERS[name][1], name
+    for name in RUNTIME_PARAMETERS:
+        assert "runtime-changeable" in DETECTOR_PARAMETERS[name][1], name
+    assert not DETECTOR_READ_ONLY & RUNTIME_PARAMETERS
 
 
-@pytest.mark.ros
 def test_stats_parameter_file_documents_every_stats_parameter():
-    pytest.importorskip("rclpy")
-    from yolo_nano_ros.nodes.stats_node import PARAMETERS
+    from yolo_nano_ros.nodes.parameters import STATS_PARAMETERS, STATS_READ_ONLY
 
     text = (REPO_ROOT / "config" / "yolo_nano_stats.yaml").read_text()
     params = yaml.safe_load(text)["/**/yolo_nano_stats"]["ros__parameters"]
-    assert set(params) == set(PARAMETERS)
+    assert set(params) == set(STATS_PARAMETERS)
     assert params["jetson_clocks"] == "unchanged" and params["detection_topics"] == ["detections"]
+    assert all("read-only" in STATS_PARAMETERS[name][1] for name in STATS_READ_ONLY)
+
+
+@pytest.mark.ros
+def test_the_nodes_declare_exactly_the_schema(launcher, probe):
+    """The running detector has every parameter of nodes/parameters.py, and no other."""
+    from rcl_interfaces.srv import ListParameters
+
+    from yolo_nano_ros.nodes.parameters import DETECTOR_PARAMETERS
+
+    node = launcher.start([str(DETECTOR), "--ros-args", "-p", "autostart:=false"], name="detector")
+    client = probe.node.create_client(ListParameters, "/yolo_nano_detector/list_parameters")
+    assert client.wait_for_service(30), node.output()
+    future = client.call_async(ListParameters.Request())
+    deadline = time.monotonic() + 10
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    declared = set(future.result().result.names) - {"use_sim_time", "start_type_description_service"}
+    assert declared == set(DETECTOR_PARAMETERS)
 
 
 # ----------------------------------------------------------------------------------- the real node

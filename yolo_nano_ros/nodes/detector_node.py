@@ -29,13 +29,19 @@ from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypoth
 from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder
 from yolo_nano_ros.msgs.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
 from yolo_nano_ros.nodes.detector_status import MODEL_NOT_LOADED, DetectorSnapshot, detector_status
-from yolo_nano_ros.nodes.executors import EXECUTOR_KINDS, init_ros, make_executor, spin_node
+from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
     diagnostic_status,
     header_msg,
     label_info_msg,
     rgb_image_msg,
+)
+from yolo_nano_ros.nodes.parameters import (
+    DETECTOR_PARAMETERS,
+    DETECTOR_READ_ONLY,
+    RUNTIME_PARAMETERS,
+    STRING_ARRAY,
 )
 from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
@@ -54,11 +60,7 @@ except ImportError:  # Humble
 
 NODE_NAME = "yolo_nano_detector"
 ERROR_LOG_PERIOD_S = 5.0
-RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
-# Files the node opens, fixed at start-up: the ROS graph is unauthenticated without SROS2, and an engine
-# file can carry TensorRT plugins (native code), so no peer may point the node at another file or folder.
-# Replacing the file itself and reconfiguring (lifecycle) reloads it.
-READ_ONLY_PARAMETERS = frozenset({"model", "engine_cache_dir"})
+
 
 
 @dataclass(frozen=True)
@@ -70,42 +72,15 @@ class ReceivedFrame:
     arrival_clock_ns: int
 
 
-PARAMETERS: dict[str, tuple[Any, str]] = {
-    "model": ("", "path to .onnx / .engine / .pt; empty = the shipped demo weights (not a deployable detector); "
-                  "read-only (start-up)"),
-    "backend": ("auto", "auto | tensorrt | openvino | onnxruntime | torch"),
-    "precision": ("fp16", "TensorRT engine precision (fp16 | int8 | fp32); OpenVINO: fp16 = the CPU's native "
-                          "reduced precision (bf16 on x86), bf16, fp32"),
-    "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "
-                             "~/.cache/yolo_nano_ros/openvino); read-only (start-up)"),
-    # Defaults for a robot that runs other work: one thread, no spinning (docs/benchmarks.md, "CPU per frame").
-    "cpu_threads": (1, "CPU backends: inference threads (0 = all cores: lowest latency, ~1.5-2x the CPU per frame)"),
-    "cpu_spin": (False, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
-    "cpu_graph_optimization": ("all", "ONNX Runtime graph optimisation: all | extended | basic | disabled"),
-    "cpu_memory_arena": (True, "ONNX Runtime CPU memory arena (faster; keeps peak memory)"),
-    "conf_threshold": (0.25, "minimum detection score [0, 1] (runtime-changeable)"),
-    "nms_threshold": (0.45, "NMS IoU threshold [0, 1] (runtime-changeable)"),
-    "max_detections": (100, "detections per image (runtime-changeable)"),
-    "classes": (Parameter.Type.STRING_ARRAY, "class names to keep; empty = all (runtime-changeable)"),
-    "class_id_format": ("name", "hypothesis.class_id as class 'name' or 'index' (runtime-changeable)"),
-    "compressed": (False, "subscribe to image/compressed (CompressedImage) instead of image"),
-    "zero_copy_input": (True, "take serialized images and decode them in place (rosbags CDR), skipping rclpy's "
-                              "per-field conversion (0.85 ms per 640x480 frame here); false: rclpy messages"),
-    "qos_reliability": ("best_effort", "input QoS: best_effort (camera default) | reliable"),
-    "qos_depth": (1, "input queue depth (1: latest frame only)"),
-    "autostart": (True, "configure and activate at start-up"),
-    "diagnostics_period": (1.0, "seconds between /diagnostics messages"),
-    "executor": ("events", f"rclpy executor: {' | '.join(EXECUTOR_KINDS)} (events falls back to single_threaded "
-                           "where rclpy lacks it; read at start-up)"),
-}
 
 
 class DetectorNode(LifecycleNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(NODE_NAME, **kwargs)
-        for name, (default, doc) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=doc,
-                                                                      read_only=name in READ_ONLY_PARAMETERS))
+        for name, (default, doc) in DETECTOR_PARAMETERS.items():
+            value = Parameter.Type.STRING_ARRAY if default == STRING_ARRAY else default
+            self.declare_parameter(name, value, ParameterDescriptor(description=doc,
+                                                                    read_only=name in DETECTOR_READ_ONLY))
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.detector: Detector | None = None

@@ -25,15 +25,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Literal
+from typing import Any
 
 import rclpy
 from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-ExecutorKind = Literal["events", "single_threaded"]
-EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("events", "single_threaded")
+from yolo_nano_ros.nodes.parameters import EXECUTOR_KINDS
+
 SPIN_TIMEOUT_S = 0.1  # how often the loop looks at rclpy.ok() and stop requests; work wakes it at once
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 TEARDOWN_LIMIT_S = 10.0

@@ -31,39 +31,23 @@ from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerM
 from yolo_nano_ros.jetson.sources import StatsSample, StatsSource, open_source
 from yolo_nano_ros.nodes.executors import init_ros, spin_node
 from yolo_nano_ros.nodes.messages import diagnostic_status
+from yolo_nano_ros.nodes.parameters import STATS_PARAMETERS, STATS_READ_ONLY
 from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 
 NODE_NAME = "yolo_nano_stats"
 
-PARAMETERS: dict[str, tuple[Any, str]] = {
-    "source": ("auto", "auto (jtop, then tegrastats, then host) | jtop | tegrastats | host"),
-    "interval_ms": (500, "sampling interval of the stats source in ms"),
-    "detection_topics": (["detections"], "Detection2DArray topics whose rate is the FPS (summed)"),
-    "window_s": (10.0, "FPS and mean power are computed over this window (seconds)"),
-    "publish_period_s": (1.0, "diagnostics and numeric topics period (seconds)"),
-    "power_mode": ("", "nvpmodel mode name or ID to switch to; empty = leave as is (runtime-changeable)"),
-    "allow_reboot": (False, "start-up only (read-only): let the start-up power_mode switch reboot the board; "
-                            "run-time switches never reboot"),
-    "allow_runtime_power_mode": (True, "start-up only (read-only): accept `ros2 param set power_mode` at run "
-                                       "time (modes that need no reboot only)"),
-    "jetson_clocks": ("unchanged", "unchanged | on | off, applied at start-up"),
-    "command_timeout_s": (10.0, "timeout for each nvpmodel / jetson_clocks call"),
-    "tegrastats_path": ("tegrastats", "tegrastats executable (name on PATH or a path)"),
-}
 
 
-# What the graph must not change once the node runs: rclpy refuses to set these.
-READ_ONLY_PARAMETERS = frozenset({"allow_reboot", "allow_runtime_power_mode"})
 
 
 class StatsNode(Node):
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
-        for name, (default, doc) in PARAMETERS.items():
+        for name, (default, doc) in STATS_PARAMETERS.items():
             # YAML turns `on` into true and `15` into an integer: accept any type, read as text.
             dynamic = name in ("power_mode", "jetson_clocks")
             self.declare_parameter(name, default, ParameterDescriptor(description=doc, dynamic_typing=dynamic,
-                                                                      read_only=name in READ_ONLY_PARAMETERS))
+                                                                      read_only=name in STATS_READ_ONLY))
         self.throttle = ErrorThrottle(5.0)
         self.errors: dict[str, int] = {}
         self.last_error = ""

@@ -1,0 +1,67 @@
+"""The detector's and the stats node's parameters: names, defaults, descriptions and which are read-only or
+runtime-changeable. Plain data (no rclpy), so config/*.yaml and the launch plan are checked against it
+without ROS; the nodes declare exactly these."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+ExecutorKind = Literal["events", "single_threaded"]
+EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("events", "single_threaded")
+STRING_ARRAY = "STRING_ARRAY"  # a default for a string array declared without a value (rclpy's STRING_ARRAY type)
+
+RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
+# Files the node opens, fixed at start-up: the ROS graph is unauthenticated without SROS2, and an engine
+# file can carry TensorRT plugins (native code), so no peer may point the node at another file or folder.
+# Replacing the file itself and reconfiguring (lifecycle) reloads it.
+DETECTOR_READ_ONLY = frozenset({"model", "engine_cache_dir"})
+
+DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
+    "model": ("", "path to .onnx / .engine / .pt; empty = the shipped demo weights (not a deployable detector); "
+                  "read-only (start-up)"),
+    "backend": ("auto", "auto | tensorrt | openvino | onnxruntime | torch"),
+    "precision": ("fp16", "TensorRT engine precision (fp16 | int8 | fp32); OpenVINO: fp16 = the CPU's native "
+                          "reduced precision (bf16 on x86), bf16, fp32"),
+    "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "
+                             "~/.cache/yolo_nano_ros/openvino); read-only (start-up)"),
+    # Defaults for a robot that runs other work: one thread, no spinning (docs/benchmarks.md, "CPU per frame").
+    "cpu_threads": (1, "CPU backends: inference threads (0 = all cores: lowest latency, ~1.5-2x the CPU per frame)"),
+    "cpu_spin": (False, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
+    "cpu_graph_optimization": ("all", "ONNX Runtime graph optimisation: all | extended | basic | disabled"),
+    "cpu_memory_arena": (True, "ONNX Runtime CPU memory arena (faster; keeps peak memory)"),
+    "conf_threshold": (0.25, "minimum detection score [0, 1] (runtime-changeable)"),
+    "nms_threshold": (0.45, "NMS IoU threshold [0, 1] (runtime-changeable)"),
+    "max_detections": (100, "detections per image (runtime-changeable)"),
+    "classes": (STRING_ARRAY, "class names to keep; empty = all (runtime-changeable)"),
+    "class_id_format": ("name", "hypothesis.class_id as class 'name' or 'index' (runtime-changeable)"),
+    "compressed": (False, "subscribe to image/compressed (CompressedImage) instead of image"),
+    "zero_copy_input": (True, "take serialized images and decode them in place (rosbags CDR), skipping rclpy's "
+                              "per-field conversion (0.85 ms per 640x480 frame here); false: rclpy messages"),
+    "qos_reliability": ("best_effort", "input QoS: best_effort (camera default) | reliable"),
+    "qos_depth": (1, "input queue depth (1: latest frame only)"),
+    "autostart": (True, "configure and activate at start-up"),
+    "diagnostics_period": (1.0, "seconds between /diagnostics messages"),
+    "executor": ("events", f"rclpy executor: {' | '.join(EXECUTOR_KINDS)} (events falls back to single_threaded "
+                           "where rclpy lacks it; read at start-up)"),
+}
+
+
+STATS_PARAMETERS: dict[str, tuple[Any, str]] = {
+    "source": ("auto", "auto (jtop, then tegrastats, then host) | jtop | tegrastats | host"),
+    "interval_ms": (500, "sampling interval of the stats source in ms"),
+    "detection_topics": (["detections"], "Detection2DArray topics whose rate is the FPS (summed)"),
+    "window_s": (10.0, "FPS and mean power are computed over this window (seconds)"),
+    "publish_period_s": (1.0, "diagnostics and numeric topics period (seconds)"),
+    "power_mode": ("", "nvpmodel mode name or ID to switch to; empty = leave as is (runtime-changeable)"),
+    "allow_reboot": (False, "start-up only (read-only): let the start-up power_mode switch reboot the board; "
+                            "run-time switches never reboot"),
+    "allow_runtime_power_mode": (True, "start-up only (read-only): accept `ros2 param set power_mode` at run "
+                                       "time (modes that need no reboot only)"),
+    "jetson_clocks": ("unchanged", "unchanged | on | off, applied at start-up"),
+    "command_timeout_s": (10.0, "timeout for each nvpmodel / jetson_clocks call"),
+    "tegrastats_path": ("tegrastats", "tegrastats executable (name on PATH or a path)"),
+}
+
+
+# What the graph must not change once the node runs: rclpy refuses to set these.
+STATS_READ_ONLY = frozenset({"allow_reboot", "allow_runtime_power_mode"})
