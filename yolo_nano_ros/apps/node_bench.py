@@ -37,6 +37,7 @@ from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import RawFrame
 from yolo_nano_ros.harness.detector_process import NodeStartError
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
+from yolo_nano_ros.runtime.latency import percentile
 
 if TYPE_CHECKING:
     from yolo_nano_ros.nodes.bag_replay import LiveReplay, ReplayResult
@@ -82,12 +83,11 @@ def rgb8_frames(images: list[Path], width: int, height: int) -> list[RawFrame]:
 
 
 def phase_result(name: str, rate_hz: float, blocks: list[ReplayResult], diagnostics: dict[str, str]) -> PhaseResult:
-    latency = np.array([ms for block in blocks for ms in block.latencies_ms()])
+    latency = [ms for block in blocks for ms in block.latencies_ms()]
     stages = {k.removesuffix("_ms_p50"): float(v) for k, v in diagnostics.items() if k.endswith("_ms_p50")}
     return PhaseResult(name, rate_hz, sum(len(b.sent) for b in blocks), sum(len(b.received) for b in blocks),
-                       float(np.mean([b.output_fps() for b in blocks])),
-                       float(np.percentile(latency, 50)) if len(latency) else float("nan"),
-                       float(np.percentile(latency, 95)) if len(latency) else float("nan"),
+                       float(np.mean([b.output_fps() for b in blocks])), percentile(latency, 50),
+                       percentile(latency, 95),
                        stages.get("infer", float("nan")), stages,
                        float(diagnostics.get("infer_ms_p95", "nan")))
 
@@ -273,34 +273,30 @@ def run_cpu_cost(model: Path, images: list[Path], count: int, cases: tuple[tuple
                  rate_hz: float = 30.0, log: Callable[[str], None] = print) -> list[CpuCost]:
     """Per case: a fresh node at `rate_hz` for `count` frames (its CPU from /proc via psutil), then the
     backend alone in its own process at the same pace (benchmarks/backend_cpu.py), one after the other."""
-    from yolo_nano_ros.harness.dds_environment import private_dds_domain
-    from yolo_nano_ros.harness.detector_process import running_node
-    from yolo_nano_ros.harness.session import answered_replay
+    from yolo_nano_ros.harness.session import detector_session
 
     rows = []
-    with private_dds_domain():
-        frames = rgb8_frames(images, 640, 480)
-        stream = (frames * -(-count // len(frames)))[:count]
-        for backend, threads, spin in cases:
-            log(f"{backend} threads={threads} spin={spin}: node at {rate_hz:g} Hz, then the backend alone ...")
-            start = detector_starter(model, backend=backend, cpu_threads=threads, cpu_spin=spin)
-            with tempfile.TemporaryDirectory() as tmp, running_node(start, Path(tmp) / "node.log") as proc, \
-                    answered_replay(frames[0]) as replay:
-                time.sleep(1.0)  # start-up work (model load, first frames) stays out of the window
-                before = process_cpu_s(proc.pid)
-                result = replay.play(stream, rate_hz, passes=1, settle_s=2.0)
-                spent = process_cpu_s(proc.pid) - before
-                infer = float(result.detector_diagnostics.get("infer_ms_p50", "nan"))
-            alone = subprocess.run([sys.executable, "-m", "yolo_nano_ros.benchmarks.backend_cpu", "--model", str(model),
-                                    "--backend", backend, "--threads", str(threads), "--spin", str(spin).lower(),
-                                    "--rate", str(rate_hz), "--count", str(count), *map(str, images)],
-                                   capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
-            backend_cpu = json.loads(alone.stdout.strip().splitlines()[-1])["cpu_ms_per_inference"]
-            latency = np.array(result.latencies_ms())
-            rows.append(CpuCost(backend, threads, spin, len(result.sent), len(result.received),
-                                1e3 * spent / max(1, len(result.received)), backend_cpu,
-                                float(np.percentile(latency, 50)) if len(latency) else float("nan"),
-                                float(np.percentile(latency, 95)) if len(latency) else float("nan"), infer))
+    frames = rgb8_frames(images, 640, 480)
+    stream = (frames * -(-count // len(frames)))[:count]
+    for backend, threads, spin in cases:
+        log(f"{backend} threads={threads} spin={spin}: node at {rate_hz:g} Hz, then the backend alone ...")
+        with tempfile.TemporaryDirectory() as tmp, detector_session(
+                model, Path(tmp) / "node.log", frames[0], diagnostics_period=0.5, backend=backend,
+                cpu_threads=threads, cpu_spin=spin) as session:
+            time.sleep(1.0)  # start-up work (model load, first frames) stays out of the window
+            before = process_cpu_s(session.process.pid)
+            result = session.replay.play(stream, rate_hz, passes=1, settle_s=2.0)
+            spent = process_cpu_s(session.process.pid) - before
+            infer = float(result.detector_diagnostics.get("infer_ms_p50", "nan"))
+        alone = subprocess.run([sys.executable, "-m", "yolo_nano_ros.benchmarks.backend_cpu", "--model", str(model),
+                                "--backend", backend, "--threads", str(threads), "--spin", str(spin).lower(),
+                                "--rate", str(rate_hz), "--count", str(count), *map(str, images)],
+                               capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+        backend_cpu = json.loads(alone.stdout.strip().splitlines()[-1])["cpu_ms_per_inference"]
+        latency = result.latencies_ms()
+        rows.append(CpuCost(backend, threads, spin, len(result.sent), len(result.received),
+                            1e3 * spent / max(1, len(result.received)), backend_cpu,
+                            percentile(latency, 50), percentile(latency, 95), infer))
     return rows
 
 
@@ -332,33 +328,29 @@ def run_soak(model: Path, images: list[Path], total: int, block: int = 10_000,
     answer is in); the node's RSS, open fds and threads (psutil) and latency per `block` frames."""
     import psutil
 
-    from yolo_nano_ros.harness.dds_environment import private_dds_domain
-    from yolo_nano_ros.harness.detector_process import running_node
-    from yolo_nano_ros.harness.session import answered_replay
+    from yolo_nano_ros.harness.session import detector_session
 
     rows: list[SoakBlock] = []
-    with private_dds_domain():
-        frames = rgb8_frames(images, 640, 480)
-        with tempfile.TemporaryDirectory() as tmp, running_node(detector_starter(model), Path(tmp) / "node.log") \
-                as proc, answered_replay(frames[0]) as replay:
-            node = psutil.Process(proc.pid)
-            latencies: list[float] = []
-            unanswered = 0
-            for i in range(total):
-                t0 = time.perf_counter()
-                if not replay.wait_until_answering(frames[i % len(frames)], timeout=30.0, retry_s=5.0):
-                    raise NodeStartError(f"the node stopped answering after {i} frames")
-                elapsed = (time.perf_counter() - t0) * 1e3
-                unanswered += elapsed > 5000.0
-                latencies.append(elapsed)
-                if (i + 1) % block == 0 or i + 1 == total:
-                    rows.append(SoakBlock(i + 1, node.memory_info().rss / 2**20, node.num_fds(), node.num_threads(),
-                                          float(np.percentile(latencies, 50)), float(np.percentile(latencies, 99)),
-                                          unanswered))
-                    log(f"{i + 1} frames: RSS {rows[-1].rss_mb:.1f} MB, fds {rows[-1].open_fds}, threads "
-                        f"{rows[-1].threads}, round trip p50 {rows[-1].latency_p50_ms:.2f} / p99 "
-                        f"{rows[-1].latency_p99_ms:.2f} ms")
-                    latencies, unanswered = [], 0
+    frames = rgb8_frames(images, 640, 480)
+    with tempfile.TemporaryDirectory() as tmp, detector_session(model, Path(tmp) / "node.log", frames[0],
+                                                                diagnostics_period=0.5) as session:
+        node = psutil.Process(session.process.pid)
+        latencies: list[float] = []
+        unanswered = 0
+        for i in range(total):
+            t0 = time.perf_counter()
+            if not session.replay.wait_until_answering(frames[i % len(frames)], timeout=30.0, retry_s=5.0):
+                raise NodeStartError(f"the node stopped answering after {i} frames")
+            elapsed = (time.perf_counter() - t0) * 1e3
+            unanswered += elapsed > 5000.0
+            latencies.append(elapsed)
+            if (i + 1) % block == 0 or i + 1 == total:
+                rows.append(SoakBlock(i + 1, node.memory_info().rss / 2**20, node.num_fds(), node.num_threads(),
+                                      percentile(latencies, 50), percentile(latencies, 99), unanswered))
+                log(f"{i + 1} frames: RSS {rows[-1].rss_mb:.1f} MB, fds {rows[-1].open_fds}, threads "
+                    f"{rows[-1].threads}, round trip p50 {rows[-1].latency_p50_ms:.2f} / p99 "
+                    f"{rows[-1].latency_p99_ms:.2f} ms")
+                latencies, unanswered = [], 0
     return rows
 
 
@@ -402,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     if not images:
         print(f"no images in {a.images}", file=sys.stderr)
         return 2
-    log = lambda m: print(m, flush=True)  # noqa: E731
+    def log(message: str) -> None:
+        print(message, flush=True)
+
     if a.cpu_cost or a.soak:
         rows: list[CpuCost] | list[SoakBlock] = []
         if a.cpu_cost:

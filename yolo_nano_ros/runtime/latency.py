@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 import numpy as np
+
+
+def percentile(values_ms: Iterable[float], q: float) -> float:
+    """The q-th percentile of the samples; NaN when there are none (a phase nothing answered)."""
+    samples = np.fromiter(values_ms, float)
+    return float(np.percentile(samples, q)) if samples.size else float("nan")
 
 
 class LatencyWindow:
@@ -20,7 +27,7 @@ class LatencyWindow:
         return len(self.samples)
 
     def percentile(self, q: float) -> float:
-        return float(np.percentile(np.fromiter(self.samples, float), q)) if self.samples else float("nan")
+        return percentile(self.samples, q)
 
     def summary(self) -> dict[str, float]:
         return {"p50": self.percentile(50), "p95": self.percentile(95), "p99": self.percentile(99),
