@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from yolo_nano_ros.data.annotations import DatasetError, load_split
+from yolo_nano_ros.data.annotations import DatasetError
+from yolo_nano_ros.data.dataset_spec import load_split
 
 VOC_XML = """<annotation><filename>{id}.jpg</filename><size><width>64</width><height>48</height><depth>3</depth></size>
 <object><name>dog</name><difficult>0</difficult><bndbox><xmin>11</xmin><ymin>6</ymin><xmax>30</xmax><ymax>40</ymax></bndbox></object>

@@ -9,7 +9,7 @@ from conftest_data import COCO128_VOC_YAML, REPO_ROOT
 from yolo_nano_ros.apps.bag_cli import main
 from yolo_nano_ros.bag.frames import BagError, ground_truth_by_stamp, iter_raw_frames
 from yolo_nano_ros.bag.writer import BagSettings, dataset_from_folder, write_bag
-from yolo_nano_ros.data.annotations import load_split
+from yolo_nano_ros.data.dataset_spec import load_split
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 

@@ -12,8 +12,9 @@ import pytest
 import yaml
 from conftest_data import COCO128_VOC_YAML, DEMO_MODEL, REPO_ROOT
 
-from yolo_nano_ros.data.annotations import DatasetError, label_path_for, load_split
+from yolo_nano_ros.data.annotations import DatasetError, label_path_for
 from yolo_nano_ros.data.class_names import COCO_CLASSES, VOC_CLASSES
+from yolo_nano_ros.data.dataset_spec import load_split
 
 COCO128 = REPO_ROOT / "data" / "coco128"
 BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ from yolo_nano_ros.apps.eval_cli import main
 from yolo_nano_ros.bag.frames import ground_truth_by_stamp
 from yolo_nano_ros.bag.runs import BagRun, FrameResult
 from yolo_nano_ros.bag.writer import BagSettings, dataset_from_folder, write_bag, write_detections_bag
-from yolo_nano_ros.data.annotations import load_split
+from yolo_nano_ros.data.dataset_spec import load_split
 from yolo_nano_ros.evaluation.dataset_eval import EVAL_SETTINGS, evaluate_detector
 from yolo_nano_ros.model.config import VOC_CLASSES
 from yolo_nano_ros.msgs.typestore import typestore

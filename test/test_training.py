@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 
 from conftest_data import COCO128, COCO128_VOC_YAML  # noqa: E402
 
-from yolo_nano_ros.data.annotations import load_split  # noqa: E402
+from yolo_nano_ros.data.dataset_spec import load_split  # noqa: E402
 from yolo_nano_ros.training.anchors import anchors_for_dataset, kmeans_anchors  # noqa: E402
 from yolo_nano_ros.training.trainer import TrainSettings, lr_factor, train  # noqa: E402
 

@@ -59,7 +59,7 @@ def available(backend: str, precision: str, method: str | None) -> str | None:
 
 
 def bench_accuracy(s: AccuracySettings, log: Callable[[str], None] = print) -> dict[str, Any]:
-    from yolo_nano_ros.data.annotations import load_split
+    from yolo_nano_ros.data.dataset_spec import load_split
     from yolo_nano_ros.evaluation.dataset_eval import EVAL_SETTINGS, evaluate_detector
     from yolo_nano_ros.runtime.detector import Detector
 

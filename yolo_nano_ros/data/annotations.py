@@ -186,18 +186,6 @@ def read_coco(annotation_file: Path, images: Path, target: tuple[str, ...]) -> D
     return Dataset(target, samples, skipped)
 
 
-def load_split(data: Path, split: str, classes: tuple[str, ...] | None = None) -> Dataset:
-    """One split ("train", "val", "test") of what --data names: our DATA.yaml (docs/training.md), an
-    Ultralytics data.yaml, or a dataset folder (data/dataset_spec.py). `classes`: map the boxes onto these
-    (a model's classes) instead of the dataset's own target names."""
-    from yolo_nano_ros.data.dataset_spec import read_dataset_spec, retarget
-
-    found = read_dataset_spec(data)
-    found.report(split)
-    spec = retarget(found.spec, classes) if classes is not None else found.spec
-    return load_split_spec(spec, found.base, split, found.origin)
-
-
 def load_split_spec(spec: dict[str, Any], base: Path, split: str, origin: str = "dataset spec") -> Dataset:
     """The same from an in-memory spec; relative paths are taken from `base`."""
     if split not in spec:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from yolo_nano_ros.data.annotations import DatasetError
+from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split_spec
 from yolo_nano_ros.data.class_names import COCO_CLASSES
 
 YAML_NAMES = ("data.yaml", "dataset.yaml")  # looked for first in a dataset folder, then <folder>.yaml, then *.yaml
@@ -161,8 +161,6 @@ def folder_spec(folder: Path) -> DatasetSpec:
         splits["train"] = [{"images": str(images), "labels": str(folder / "labels"), "source_names": names}]
     else:
         splits["train"] = [{"images": str(folder), "labels": str(folder), "source_names": names}]
-    if not splits:
-        raise DatasetError(f"no images found in {folder} (looked for images/<split>/, images/, and image files)")
     if "train" not in splits:
         first = next(iter(splits))
         splits["train"] = splits[first]
@@ -201,3 +199,13 @@ def retarget(spec: dict[str, Any], target: str | list[str] | tuple[str, ...]) ->
         out[split] = [{"source_names": spec.get("names", "voc"), **e} if isinstance(e, dict) else e for e in entries]
     out["names"] = list(target) if not isinstance(target, str) else target
     return out
+
+
+def load_split(data: Path, split: str, classes: tuple[str, ...] | None = None) -> Dataset:
+    """One split ("train", "val", "test") of what --data names: our DATA.yaml (docs/training.md), an
+    Ultralytics data.yaml, or a dataset folder (read_dataset_spec). `classes`: map the boxes onto these
+    (a model's classes) instead of the dataset's own target names."""
+    found = read_dataset_spec(data)
+    found.report(split)
+    spec = retarget(found.spec, classes) if classes is not None else found.spec
+    return load_split_spec(spec, found.base, split, found.origin)

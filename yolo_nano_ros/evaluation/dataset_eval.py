@@ -7,7 +7,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from yolo_nano_ros.data.annotations import Dataset, DatasetError, load_split
+from yolo_nano_ros.data.annotations import Dataset, DatasetError
+from yolo_nano_ros.data.dataset_spec import load_split
 from yolo_nano_ros.data.images import read_rgb
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_metrics

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from yolo_nano_ros.data.annotations import load_split
+from yolo_nano_ros.data.dataset_spec import load_split
 
 
 def wh_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
