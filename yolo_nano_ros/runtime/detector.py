@@ -101,7 +101,7 @@ class Detector:
         Each frame is letterboxed on its own and its boxes are mapped back to its own size, so frames may
         differ in resolution and colour order. A frame's infer time is the call it was part of.
         """
-        if len(frames) <= 1 or not getattr(self.backend, "batch_axis", False):
+        if len(frames) <= 1 or not self.backend.batch_axis:
             return [self.detect(image, color) for image, color in frames]
         t0 = time.perf_counter()
         prepared = [self.preprocess(image, color) for image, color in frames]

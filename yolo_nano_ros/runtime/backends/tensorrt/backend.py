@@ -192,7 +192,11 @@ class TensorRTBackend:
         for t in self.outputs:
             cuda.memcpy_dtoh_async(t.host, t.device, self.stream)
         self.stream.synchronize()
-        return [t.host.reshape(t.shape).astype(np.float32, copy=True) for t in self.outputs if t.host is not None]
+        maps = []
+        for t in self.outputs:
+            assert t.host is not None  # allocated in _load for every tensor: never skip an output silently
+            maps.append(t.host.reshape(t.shape).astype(np.float32, copy=True))
+        return maps
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
         self.cuda_context.push()
