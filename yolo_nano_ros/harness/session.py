@@ -24,7 +24,6 @@ class DetectorSession:
     process: subprocess.Popen[bytes]
     replay: LiveReplay
     log: Path  # the detector's output
-    env: dict[str, str]  # what the detector runs with (the private domain)
 
 
 @contextmanager
@@ -43,13 +42,13 @@ def answered_replay(probe: RawFrame, what: str = "detector", **replay_options: A
 
 @contextmanager
 def detector_session(model: Path, log: Path, probe: RawFrame, replay_options: dict[str, Any] | None = None,
-                     domain_id: int | None = None, **parameters: object) -> Iterator[DetectorSession]:
+                     **parameters: object) -> Iterator[DetectorSession]:
     """The detector (model:=MODEL and `parameters`, output to `log`) on a private domain, and a replay it
     answered (LiveReplay(**replay_options))."""
-    with private_dds_domain(domain_id) as env:
+    with private_dds_domain() as env:
 
         def start(path: Path) -> subprocess.Popen[bytes]:
             return start_detector(model, env, path, **parameters)
 
         with running_node(start, log) as process, answered_replay(probe, **(replay_options or {})) as replay:
-            yield DetectorSession(process, replay, log, env)
+            yield DetectorSession(process, replay, log)
