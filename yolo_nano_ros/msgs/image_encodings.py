@@ -7,6 +7,9 @@ lets the detector swap channels after letterboxing, on fewer pixels.
 
 from __future__ import annotations
 
+import io
+import re
+import warnings
 from enum import Enum
 from typing import Any, Literal
 
@@ -115,11 +118,7 @@ MAX_IMAGE_PIXELS = 50_000_000
 def declared_pixels(data: bytes | memoryview | np.ndarray) -> int | None:
     """width x height from the image header, without decoding (Pillow reads only the header); None if
     Pillow cannot tell, in which case OpenCV's decode decides."""
-    import io
-    import re
-    import warnings
-
-    from PIL import Image
+    from PIL import Image  # imported on the first compressed frame: raw-image users never load Pillow
 
     try:
         with warnings.catch_warnings():
