@@ -148,6 +148,9 @@ def test_onnxruntime_int8_runs_on_both_cpu_backends_and_keeps_the_detections(qua
     # INT8 moves boxes of mid-confidence objects; the mAP change is measured by `yolo-nano bench accuracy`.
     assert matched_fraction(reference, ort_int8, 0.5) >= 0.9
     assert matched_fraction(reference, ov_int8, 0.5) >= 0.9
+    # The shipped float model has a batch axis (several cameras, one call); quantizing keeps it.
+    assert ort_int8.backend.batch_axis and ov_int8.backend.batch_axis
+    assert [m.shape[0] for m in ort_int8.backend.infer(np.zeros((2, 3, 320, 320), np.float32))] == [2, 2, 2]
 
 
 def test_quantize_refuses_what_it_cannot_do(quantized_demo, tmp_path):

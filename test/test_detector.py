@@ -182,22 +182,34 @@ def test_a_fixed_size_model_saved_at_another_input_size_runs_there(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def dynamic_batch_demo(tmp_path_factory) -> Path:
-    """The demo weights with a symbolic batch axis on input and outputs (what `--dynamic-batch` exports):
-    real weights, so each photo has its own detections and a batch mix-up cannot go unseen."""
-    onnx = pytest.importorskip("onnx")
+def fixed_batch_demo(tmp_path_factory) -> Path:
+    """The demo weights with batch fixed at 1 (what `yolo-nano export` without --dynamic-batch writes)."""
+    pytest.importorskip("onnx")
     from conftest_data import DEMO_MODEL
 
-    model = onnx.load(str(DEMO_MODEL))
-    for value in [*model.graph.input, *model.graph.output]:
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"
-    path = tmp_path_factory.mktemp("dyn") / "demo_dynamic.onnx"
-    onnx.save(model, str(path))
-    return path
+    from yolo_nano_ros.runtime.model_info import save_with_batch
+
+    return save_with_batch(DEMO_MODEL, tmp_path_factory.mktemp("fixed") / "demo_batch1.onnx", batch=1)
+
+
+def test_shipped_demo_has_a_batch_axis_and_one_can_be_added(fixed_batch_demo, tmp_path):
+    """One node for several cameras batches with the shipped weights; `yolo-nano export X.onnx
+    --dynamic-batch` gives any of our fixed-batch files the same axis."""
+    from conftest_data import DEMO_MODEL
+
+    from yolo_nano_ros.runtime.backends.onnxruntime_backend import OnnxRuntimeBackend
+    from yolo_nano_ros.runtime.model_info import has_dynamic_batch, save_with_batch
+
+    assert OnnxRuntimeBackend(DEMO_MODEL).batch_axis
+    assert not OnnxRuntimeBackend(fixed_batch_demo).batch_axis
+    assert has_dynamic_batch(DEMO_MODEL) and not has_dynamic_batch(fixed_batch_demo)
+    added = OnnxRuntimeBackend(save_with_batch(fixed_batch_demo, tmp_path / "dyn.onnx"))
+    assert added.batch_axis and added.info == OnnxRuntimeBackend(fixed_batch_demo).info
+    assert [m.shape[0] for m in added.infer(np.zeros((3, 3, 320, 320), np.float32))] == [3, 3, 3]
 
 
 @pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
-def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(dynamic_batch_demo, backend):
+def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(fixed_batch_demo, backend):
     """Several cameras' frames (sizes, colour orders) in one inference: each frame's boxes as if alone, in its
     own pixels. A model without a batch axis answers the same through one call per frame."""
     from conftest_data import DEMO_MODEL
@@ -212,8 +224,8 @@ def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(dynamic_batc
               (np.ascontiguousarray(cv2.resize(photos[2], (800, 600))[:, :, ::-1]), "bgr")]
     fp32 = {"precision": "fp32"} if backend == "openvino" else {}
     settings = PostprocessSettings(conf_threshold=0.1)
-    batched = Detector.from_path(dynamic_batch_demo, backend, settings, **fp32)
-    single = Detector.from_path(DEMO_MODEL, backend, settings, **fp32)
+    batched = Detector.from_path(DEMO_MODEL, backend, settings, **fp32)
+    single = Detector.from_path(fixed_batch_demo, backend, settings, **fp32)
     assert batched.backend.batch_axis and not single.backend.batch_axis
     together = batched.detect_many(frames)
     alone = [single.detect(image, color) for image, color in frames]

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from yolo_nano_ros.apps.console import console_script
+from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.runtime.backend_select import BACKENDS  # names only: numpy, no torch or runtimes
 
@@ -64,6 +65,13 @@ def cmd_anchors(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if Path(args.checkpoint).suffix == ".onnx":  # an exported model: only the batch axis can change
+        from yolo_nano_ros.runtime.model_info import save_with_batch
+
+        if not args.dynamic_batch:
+            raise YoloNanoError(f"{args.checkpoint} is already ONNX; re-exporting it needs --dynamic-batch")
+        print(f"wrote {save_with_batch(Path(args.checkpoint), Path(args.out))} (batch axis: dynamic)")
+        return 0
     from yolo_nano_ros.model.export import export_onnx
 
     out = export_onnx(Path(args.checkpoint), Path(args.out), opset=args.opset,
@@ -308,11 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_anchors)
 
-    p = sub.add_parser("export", help="export a checkpoint to ONNX")
-    p.add_argument("checkpoint", help="a .pt checkpoint from `yolo-nano train`")
+    p = sub.add_parser("export", help="export a checkpoint to ONNX (or give an ONNX file a dynamic batch axis)")
+    p.add_argument("checkpoint", help="a .pt checkpoint from `yolo-nano train`, or an .onnx with --dynamic-batch")
     p.add_argument("--onnx", dest="out", required=True, help="output .onnx path")
     p.add_argument("--opset", type=int, default=17)
-    p.add_argument("--dynamic-batch", action="store_true")
+    p.add_argument("--dynamic-batch", action="store_true",
+                   help="a batch axis (N frames per call): what one detector for several cameras batches with")
     p.add_argument("--uint8-input", action="store_true",
                    help="take uint8 NHWC RGB input; normalise inside the graph (for GPU backends)")
     p.set_defaults(func=cmd_export)

@@ -67,3 +67,41 @@ def add_metadata_props(proto: Any, metadata: dict[str, str]) -> None:
     for key, value in metadata.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
+
+
+
+BATCH_DIM = "batch"
+
+
+def has_dynamic_batch(path: Path) -> bool:
+    import onnx
+
+    dims = onnx.load(str(path), load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+    return bool(dims) and not dims[0].HasField("dim_value")
+
+
+def save_with_batch(path: Path, out: Path, batch: int | None = None) -> Path:
+    """A copy of an ONNX model whose input and outputs take `batch` frames, None = any number (dimension 0
+    named "batch", as `yolo-nano export --dynamic-batch` writes); weights and metadata unchanged. Our
+    graphs never fix the batch inside (no reshape to 1), so only the declared shapes change; the stored
+    intermediate shapes (value_info, optional) are dropped, and onnx's checker and strict shape inference
+    must accept the result."""
+    import onnx
+
+    proto = onnx.load(str(path))
+    for value in [*proto.graph.input, *proto.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        if not dims:
+            raise ModelLoadError(f"{path}: tensor {value.name} has no shape; cannot set its batch axis")
+        if batch is None:
+            dims[0].ClearField("dim_value")
+            dims[0].dim_param = BATCH_DIM
+        else:
+            dims[0].ClearField("dim_param")
+            dims[0].dim_value = batch
+    del proto.graph.value_info[:]
+    onnx.checker.check_model(proto)
+    onnx.shape_inference.infer_shapes(proto, strict_mode=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(proto, str(out))
+    return out

@@ -23,9 +23,11 @@ from yolo_nano_ros.runtime.model_info import (
     QUANTIZATION_KEY,
     ModelLoadError,
     add_metadata_props,
+    has_dynamic_batch,
     is_uint8_input,
     metadata_props,
     model_config,
+    save_with_batch,
 )
 
 Method = Literal["onnxruntime", "nncf"]
@@ -69,10 +71,17 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
     log(f"calibrating on {len(batches)} letterboxed images from {s.calib_images} ({s.method})")
     t0 = time.perf_counter()
     s.out.parent.mkdir(parents=True, exist_ok=True)
-    if s.method == "onnxruntime":
-        quantize_with_onnxruntime(s.model, s.out, batches)
-    else:
-        quantize_with_nncf(s.model, s.out, batches)
+    with tempfile.TemporaryDirectory() as tmp:
+        # The quantizers' shape inference needs every dimension: calibrate a batch-1 copy, then give the
+        # result the input's batch axis back.
+        dynamic = has_dynamic_batch(s.model)
+        source = save_with_batch(s.model, Path(tmp) / "batch1.onnx", batch=1) if dynamic else s.model
+        if s.method == "onnxruntime":
+            quantize_with_onnxruntime(source, s.out, batches)
+        else:
+            quantize_with_nncf(source, s.out, batches)
+        if dynamic:
+            save_with_batch(s.out, s.out)
     description = (f"int8 static QDQ by {s.method}, per-channel weights, calibrated on {len(batches)} "
                    f"images from {s.calib_images.name}")
     write_metadata(s.out, {**meta, QUANTIZATION_KEY: description})
