@@ -230,6 +230,7 @@ def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(fixed_batch_
     together = batched.detect_many(frames)
     alone = [single.detect(image, color) for image, color in frames]
     fallback = single.detect_many(frames)
+    assert batched.calls == {3: 1} and single.calls == {1: 6}, "one call for three frames; else one each"
     assert len(together) == len(alone) == len(fallback) == 3
     counts = [len(b.detections) for b in alone]
     assert all(counts) and len({tuple(b.detections.class_ids) for b in alone}) == 3, "the photos must differ"

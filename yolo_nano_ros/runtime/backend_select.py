@@ -46,8 +46,11 @@ def backend_model_mismatch(backend: str, model: Path) -> str | None:
 
 def select_backend(model: str | Path, backend: str = "auto", precision: str = "fp16",
                    engine_cache_dir: Path | None = None, force_rebuild: bool = False, device: str = "cpu",
-                   log: Callable[[str], None] = print, cpu: CpuSettings | None = None) -> Selection:
-    """precision: TensorRT's engine precision, and OpenVINO's request (see openvino_backend)."""
+                   log: Callable[[str], None] = print, cpu: CpuSettings | None = None,
+                   max_batch: int = 1) -> Selection:
+    """precision: TensorRT's engine precision, and OpenVINO's request (see openvino_backend). max_batch: the
+    most frames one call will take (several cameras); a TensorRT engine is built for 1..max_batch, the
+    other backends take any batch their model's batch axis allows."""
     path = Path(model)
     if backend not in BACKENDS:
         raise ModelLoadError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -56,7 +59,9 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
     mismatch = backend_model_mismatch(backend, path)
     if mismatch:
         raise ModelLoadError(mismatch)
-    request = OpenRequest(path, precision, engine_cache_dir, force_rebuild, device, cpu, log)
+    if max_batch < 1:
+        raise ModelLoadError(f"max_batch must be >= 1, got {max_batch}")
+    request = OpenRequest(path, precision, engine_cache_dir, force_rebuild, device, cpu, log, max_batch)
     suffix = path.suffix.lower()
     by_file = {".pt": "torch", ".pth": "torch", ".engine": "tensorrt"}.get(suffix)
     if backend == "auto" and by_file is None and suffix != ".onnx":

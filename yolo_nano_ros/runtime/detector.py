@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class Detector:
         self.settings = settings or PostprocessSettings()
         self.decoder = HeadDecoder(self.info.head)
         self.selection_reason = backend.name
+        self.calls: Counter[int] = Counter()  # frames per backend call -> how many calls took that many
 
     @classmethod
     def from_path(cls, path: str | Path, backend: str = "auto", settings: PostprocessSettings | None = None,
@@ -108,6 +110,7 @@ class Detector:
         t1 = time.perf_counter()
         maps = self.backend.infer(np.concatenate([batch for batch, _ in prepared]))
         t2 = time.perf_counter()
+        self.calls[len(frames)] += 1
         pre_ms, infer_ms = (t1 - t0) * 1e3 / len(frames), (t2 - t1) * 1e3
         results = []
         for i, (_, lb) in enumerate(prepared):
@@ -123,6 +126,7 @@ class Detector:
         t1 = time.perf_counter()
         maps = self.backend.infer(batch)
         t2 = time.perf_counter()
+        self.calls[1] += 1
         dets = self.postprocess(maps, lb)
         t3 = time.perf_counter()
         return DetectionResult(dets, self.class_names, StageTimes((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))

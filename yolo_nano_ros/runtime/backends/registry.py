@@ -31,6 +31,7 @@ class OpenRequest:
     device: str = "cpu"  # PyTorch's device
     cpu: CpuSettings | None = None
     log: Callable[[str], None] = print
+    max_batch: int = 1  # frames per call the caller will send (TensorRT builds its profile for 1..max_batch)
 
 
 @dataclass(frozen=True)
