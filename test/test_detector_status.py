@@ -49,3 +49,36 @@ def test_cpu_per_frame_divides_the_process_clock_by_the_frames_answered():
     assert meter.sample(50) == pytest.approx(10.0)  # idle: the last value; the 0.4 s idle is not charged...
     assert meter.sample(80) == pytest.approx(40.0)  # ...to the next 30 frames (1.2 s)
     assert detector_status(snapshot(cpu_ms_per_frame=12.5))[2]["cpu_ms_per_frame"] == 12.5
+
+
+def camera(**changes):
+    from yolo_nano_ros.nodes.detector_status import CameraSnapshot
+
+    base = CameraSnapshot("front", "/robot/front/image", 30.0, 29.0, 300, 10, 290, {"p50": 12.0, "p95": 20.0},
+                          seconds_since_frame=0.03)
+    for name, value in changes.items():
+        setattr(base, name, value)
+    return base
+
+
+def test_each_camera_reports_its_rates_drops_and_latency_and_warns_when_it_goes_quiet():
+    from yolo_nano_ros.nodes.detector_status import camera_status
+
+    level, message, values = camera_status(camera())
+    assert (level, message) == (StatusLevel.OK, "receiving")
+    assert values == {"camera": "front", "topic": "/robot/front/image", "input_rate_hz": 30.0, "processed_fps": 29.0,
+                      "frames_received": 300, "frames_dropped": 10, "frames_answered": 290, "latency_ms_p50": 12.0,
+                      "latency_ms_p95": 20.0, "errors": 0}
+    assert camera_status(camera(seconds_since_frame=None))[:2] == (StatusLevel.OK,
+                                                                   "waiting for frames on /robot/front/image")
+    assert camera_status(camera(seconds_since_frame=7.2))[:2] == (StatusLevel.WARN,
+                                                                  "no frames on /robot/front/image for 7 s")
+    bad = camera_status(camera(errors=2, last_error="frame skipped (front): truncated image"))
+    assert bad[:2] == (StatusLevel.WARN, "last error: frame skipped (front): truncated image")
+
+
+def test_batch_sizes_read_as_size_colon_count():
+    from yolo_nano_ros.nodes.detector_status import batch_size_summary
+
+    assert batch_size_summary({4: 240, 1: 12, 2: 3}) == "1:12 2:3 4:240"
+    assert batch_size_summary({}) == "none yet"

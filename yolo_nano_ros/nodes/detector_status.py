@@ -55,3 +55,45 @@ def detector_status(s: DetectorSnapshot) -> tuple[StatusLevel, str, dict[str, ob
     if s.errors and s.last_error:
         return StatusLevel.WARN, f"last error: {s.last_error}", values
     return StatusLevel.OK, s.state, values
+
+
+STALE_AFTER_S = 5.0  # a camera that sent frames and then none for this long is reported stale
+
+
+@dataclass
+class CameraSnapshot:
+    """One camera of a multi-camera detector (parameter `cameras`), for its own /diagnostics entry."""
+
+    camera: str
+    topic: str  # its resolved input topic
+    input_rate_hz: float
+    processed_fps: float
+    frames_received: int
+    frames_dropped: int  # replaced by a newer frame of the same camera before inference took them
+    frames_answered: int
+    latency_ms: Mapping[str, float]  # arrival -> published: {p50, p95, ...}
+    errors: int = 0
+    last_error: str = ""
+    seconds_since_frame: float | None = None  # None: no frame yet
+
+
+def camera_status(s: CameraSnapshot) -> tuple[StatusLevel, str, dict[str, object]]:
+    """WARN when the camera went quiet after sending (stale) or its last frame was bad, else OK."""
+    values: dict[str, object] = {
+        "camera": s.camera, "topic": s.topic, "input_rate_hz": s.input_rate_hz, "processed_fps": s.processed_fps,
+        "frames_received": s.frames_received, "frames_dropped": s.frames_dropped,
+        "frames_answered": s.frames_answered, "latency_ms_p50": s.latency_ms.get("p50", float("nan")),
+        "latency_ms_p95": s.latency_ms.get("p95", float("nan")), "errors": s.errors,
+    }
+    if s.seconds_since_frame is None:
+        return StatusLevel.OK, f"waiting for frames on {s.topic}", values
+    if s.seconds_since_frame > STALE_AFTER_S:
+        return StatusLevel.WARN, f"no frames on {s.topic} for {s.seconds_since_frame:.0f} s", values
+    if s.errors and s.last_error:
+        return StatusLevel.WARN, f"last error: {s.last_error}", values
+    return StatusLevel.OK, "receiving", values
+
+
+def batch_size_summary(batch_sizes: Mapping[int, int]) -> str:
+    """'1:12 2:3 4:240': how many inference calls took each number of frames."""
+    return " ".join(f"{size}:{count}" for size, count in sorted(batch_sizes.items())) or "none yet"
