@@ -1,9 +1,14 @@
 """`yolo_nano_detector`: sensor_msgs images in, vision_msgs/Detection2DArray out.
 
 A managed (lifecycle) node: configure loads the model, activate subscribes; with `autostart` (default)
-it does both at start-up, so it simply runs. Inference happens on a worker thread fed by a
-latest-frame-wins slot, so a slow model drops frames instead of building latency. Every output carries
-the input image's header. Bad input is logged (rate-limited), counted in /diagnostics, and skipped.
+it does both at start-up, so it simply runs. Inference happens on a worker thread fed by latest-frame-wins
+slots, so a slow model drops frames instead of building latency. Every output carries the input image's
+header. Bad input is logged (rate-limited), counted in /diagnostics, and skipped.
+
+With `cameras` (names C), each camera has its own slot and topics (C/image in, C/detections and
+C/debug_image out); the worker takes the newest frame of every camera that has one and runs them as one
+batched inference (pipeline/camera_batcher.py), so N cameras share one model, one set of inference threads
+and one process. A bad frame skips only itself; a camera that stops never stalls the others.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +33,15 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder
 from yolo_nano_ros.msgs.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
-from yolo_nano_ros.nodes.detector_status import MODEL_NOT_LOADED, DetectorSnapshot, detector_status
+from yolo_nano_ros.nodes.camera_topics import CameraConfigError, CameraTopics, batch_limit, camera_topics
+from yolo_nano_ros.nodes.detector_status import (
+    MODEL_NOT_LOADED,
+    CameraSnapshot,
+    DetectorSnapshot,
+    batch_size_summary,
+    camera_status,
+    detector_status,
+)
 from yolo_nano_ros.nodes.executors import init_ros, make_executor, spin_node
 from yolo_nano_ros.nodes.messages import (
     detections_to_msg,
@@ -44,12 +57,13 @@ from yolo_nano_ros.nodes.parameters import (
     STRING_ARRAY,
 )
 from yolo_nano_ros.paths import resolve_model
+from yolo_nano_ros.pipeline.camera_batcher import CameraBatcher
 from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
 from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
-from yolo_nano_ros.pipeline.frame_pipeline import LatestFrameSlot, RateMeter
+from yolo_nano_ros.pipeline.frame_pipeline import RateMeter
 from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
-from yolo_nano_ros.runtime.detector import Detector
+from yolo_nano_ros.runtime.detector import DetectionResult, Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
 
@@ -72,6 +86,33 @@ class ReceivedFrame:
     arrival_clock_ns: int
 
 
+@dataclass
+class CameraPort:
+    """One input and its outputs: the single `image` input, or one of `cameras`. Publishers exist between
+    configure and cleanup, the subscription while active."""
+
+    topics: CameraTopics
+    pub_detections: Any = None
+    pub_debug: Any = None
+    subscription: Any = None
+    input_rate: RateMeter = field(default_factory=RateMeter)
+    output_rate: RateMeter = field(default_factory=RateMeter)
+    latency: LatencyWindow = field(default_factory=LatencyWindow)  # arrival -> published, ms
+    answered: int = 0
+    errors: int = 0
+    last_error: str = ""
+    last_frame_s: float | None = None  # monotonic
+
+
+@dataclass
+class DecodedFrame:
+    port: CameraPort
+    frame: ReceivedFrame
+    header: Any
+    image: Any  # HxWx3 uint8
+    order: Any  # its colour order
+    handoff_ms: float
+    convert_ms: float
 
 
 class DetectorNode(LifecycleNode):
@@ -85,7 +126,8 @@ class DetectorNode(LifecycleNode):
 
         self.detector: Detector | None = None
         self.model_path = ""  # the file configure loaded (the demo weights when `model` is empty)
-        self.slot: LatestFrameSlot[ReceivedFrame] = LatestFrameSlot()
+        self.ports: dict[str, CameraPort] = {}  # camera name ("" = the single input) -> its topics and counts
+        self.batcher: CameraBatcher[ReceivedFrame] = CameraBatcher([""])
         self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.frames_answered = 0
         self.cpu_per_frame = CpuPerFrame()
@@ -96,12 +138,9 @@ class DetectorNode(LifecycleNode):
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
         self.last_error = ""
         self.state_message = "unconfigured"
-        self.subscription: Any = None
         self.decoder: SerializedImageDecoder | None = None
         self.detections_serializer: DetectionArraySerializer | None = None
-        self.pub_detections: Any = None  # publishers exist between configure and cleanup
-        self.pub_labels: Any = None
-        self.pub_debug: Any = None
+        self.pub_labels: Any = None  # exists between configure and cleanup
         self._worker: threading.Thread | None = None
         self._running = threading.Event()
         self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -161,6 +200,11 @@ class DetectorNode(LifecycleNode):
 
     def _configure(self) -> TransitionCallbackReturn:
         try:
+            topics = camera_topics(self.p("cameras"), bool(self.p("compressed")))
+            max_batch = batch_limit(int(self.p("max_batch")), len(topics))
+        except CameraConfigError as exc:
+            return self._fail_configure(str(exc), kind="config")
+        try:
             model = str(resolve_model(self.p("model")))
         except FileNotFoundError as exc:
             return self._fail_configure(str(exc))
@@ -172,14 +216,21 @@ class DetectorNode(LifecycleNode):
                               cache_dir=Path(cache) if cache else default_cache_dir() / "openvino")
             detector = Detector.from_path(model, self.p("backend"), precision=self.p("precision"),
                                           engine_cache_dir=Path(cache) if cache else None,
-                                          log=self.get_logger().info, cpu=cpu)
+                                          log=self.get_logger().info, cpu=cpu, max_batch=max_batch)
         except Exception as exc:  # a model that cannot load must not take the node down
             return self._fail_configure(f"cannot load model {model}: {exc}")
         self.detector, self.model_path = detector, model
         detector.settings = self._settings()
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
                                f"input {detector.info.input_size}, {len(detector.class_names)} classes")
-        self.pub_detections = self.create_publisher(Detection2DArray, "detections", 10)
+        if len(topics) > 1:
+            batching = (f"batched, up to {max_batch} frames per inference" if detector.backend.batch_axis and
+                        max_batch > 1 else "no batch axis: one call per frame" if max_batch > 1
+                        else "max_batch 1: one call per frame")
+            self.get_logger().info(f"{len(topics)} cameras ({', '.join(t.camera for t in topics)}): {batching}")
+        self.ports = {t.camera: CameraPort(t, self.create_publisher(Detection2DArray, t.detections, 10),
+                                           self.create_publisher(Image, t.debug_image, 1)) for t in topics}
+        self.batcher = CameraBatcher(list(self.ports), max_batch)
         try:
             self.detections_serializer = DetectionArraySerializer()
         except Exception as exc:  # vision_msgs' .msg files not found: rclpy's typed messages still work
@@ -188,15 +239,14 @@ class DetectorNode(LifecycleNode):
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                              reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
-        self.pub_debug = self.create_publisher(Image, "debug_image", 1)
         self.pub_labels.publish(label_info_msg(detector.class_names, float(self.p("conf_threshold"))))
         self.state_message = "configured"
         return TransitionCallbackReturn.SUCCESS
 
-    def _fail_configure(self, message: str) -> TransitionCallbackReturn:
+    def _fail_configure(self, message: str, kind: str = "model") -> TransitionCallbackReturn:
         self.get_logger().error(message)
         self.last_error = message
-        self.errors["model"] += 1
+        self.errors[kind] += 1
         self.state_message = MODEL_NOT_LOADED
         return TransitionCallbackReturn.FAILURE
 
@@ -206,40 +256,45 @@ class DetectorNode(LifecycleNode):
                          reliability=ReliabilityPolicy.RELIABLE if reliability == "reliable"
                          else ReliabilityPolicy.BEST_EFFORT)
         events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
-        compressed = bool(self.p("compressed"))
+        compressed = bool(self.p("compressed"))  # the topics were named at configure, with its value then
         self.decoder = SerializedImageDecoder(compressed) if self.p("zero_copy_input") else None
-        msg_type, topic = (CompressedImage, "image/compressed") if compressed else (Image, "image")
-        self.subscription = self.create_subscription(msg_type, topic, self._on_image, qos, event_callbacks=events,
-                                                     raw=self.decoder is not None)
-        self.slot = LatestFrameSlot()
+        msg_type = CompressedImage if compressed else Image
+        for name, port in self.ports.items():
+            port.subscription = self.create_subscription(
+                msg_type, port.topics.image, lambda msg, camera=name: self._on_image(msg, camera), qos,
+                event_callbacks=events, raw=self.decoder is not None)
+        self.batcher = CameraBatcher(list(self.ports), self.batcher.max_batch)
         self._running.set()
         self._worker = threading.Thread(target=self._inference_loop, name="yolo_nano_inference", daemon=True)
         self._worker.start()
         self.state_message = "active"
-        self.get_logger().info(f"listening on {self.subscription.topic_name} ({reliability}, depth {qos.depth}, "
+        topics = ", ".join(port.subscription.topic_name for port in self.ports.values())
+        self.get_logger().info(f"listening on {topics} ({reliability}, depth {qos.depth}, "
                                f"{'serialized, decoded in place' if self.decoder else 'rclpy messages'})")
         return TransitionCallbackReturn.SUCCESS
 
     def _stop_worker(self) -> None:
         self._running.clear()
-        self.slot.close()
+        self.batcher.close()
         if self._worker is not None:
             self._worker.join(5.0)
             self._worker = None
 
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         self._stop_worker()
-        if self.subscription is not None:
-            self.destroy_subscription(self.subscription)
-            self.subscription = None
+        for port in self.ports.values():
+            if port.subscription is not None:
+                self.destroy_subscription(port.subscription)
+                port.subscription = None
         self.state_message = "inactive"
         return TransitionCallbackReturn.SUCCESS
 
     def on_cleanup(self, state: State) -> TransitionCallbackReturn:
-        for pub in (self.pub_detections, self.pub_labels, self.pub_debug):
+        for pub in [self.pub_labels, *(p for port in self.ports.values() for p in (port.pub_detections,
+                                                                                       port.pub_debug))]:
             if pub is not None:
                 self.destroy_publisher(pub)
-        self.pub_detections = self.pub_labels = self.pub_debug = None
+        self.pub_labels, self.ports = None, {}
         self.detector = None
         self.state_message = "unconfigured"
         return TransitionCallbackReturn.SUCCESS
@@ -253,46 +308,53 @@ class DetectorNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     # ------------------------------------------------------------------ data path
-    def _on_image(self, msg: Image | CompressedImage | bytes) -> None:
-        self.slot.put(ReceivedFrame(msg, time.perf_counter(), self.get_clock().now().nanoseconds))
+    def _on_image(self, msg: Image | CompressedImage | bytes, camera: str = "") -> None:
+        self.batcher.put(camera, ReceivedFrame(msg, time.perf_counter(), self.get_clock().now().nanoseconds))
         self.input_rate.tick()
+        port = self.ports.get(camera)
+        if port is not None:
+            port.input_rate.tick()
+            port.last_frame_s = time.monotonic()
 
     def _on_incompatible_qos(self, event: Any) -> None:
-        self._error("qos", f"a publisher on {self.subscription.topic_name if self.subscription else 'image'} offers "
-                    f"QoS incompatible with this subscription ({self.p('qos_reliability')}); no frames will arrive "
-                    f"from it. Set qos_reliability to match the camera (last policy: {event.last_policy_kind})")
+        topics = ", ".join(p.subscription.topic_name for p in self.ports.values() if p.subscription) or "image"
+        self._error("qos", f"a publisher on {topics} offers QoS incompatible with this subscription "
+                    f"({self.p('qos_reliability')}); no frames will arrive from it. Set qos_reliability to match "
+                    f"the camera (last policy: {event.last_policy_kind})")
 
-    def _error(self, kind: str, message: str, detail_key: str = "") -> None:
+    def _error(self, kind: str, message: str, detail_key: str = "", port: CameraPort | None = None) -> None:
         self.errors[kind] += 1
         self.last_error = message
-        suppressed = self.throttle.admit(f"{kind}:{detail_key}")
+        if port is not None:
+            port.errors += 1
+            port.last_error = message
+        suppressed = self.throttle.admit(f"{kind}:{port.topics.camera if port else ''}:{detail_key}")
         if suppressed is not None:
             more = f" ({suppressed} similar suppressed in the last {ERROR_LOG_PERIOD_S:.0f} s)" if suppressed else ""
             self.get_logger().error(message + more)
 
     def _inference_loop(self) -> None:
         while self._running.is_set():
-            frame = self.slot.take(timeout=0.2)
-            if frame is not None and self._running.is_set():
+            batch = self.batcher.take_batch(timeout=0.2)
+            if batch and self._running.is_set():
                 try:
-                    self._process(frame)
-                except Exception as exc:  # never let one frame kill the worker
+                    self._process(batch)
+                except Exception as exc:  # never let one batch kill the worker
                     self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
 
-    def _process(self, frame: ReceivedFrame) -> None:
-        detector = self.detector
-        if detector is None or self.pub_detections is None:
-            return
+    def _decode(self, port: CameraPort, frame: ReceivedFrame) -> DecodedFrame | None:
+        """The frame as pixels, or None (logged and counted for its camera) when it cannot be read."""
         t0 = time.perf_counter()
-        handoff_ms = (t0 - frame.arrival_perf_s) * 1e3
+        camera = port.topics.camera
         if isinstance(frame.msg, bytes):
             if self.decoder is None:  # deactivated while this frame waited
-                return
+                return None
             try:
                 msg = self.decoder.decode(frame.msg)
             except CdrDecodeError as exc:
-                self._error("image", f"frame skipped: {exc}", "undecodable message")
-                return
+                self._error("image", f"frame skipped{f' ({camera})' if camera else ''}: {exc}",
+                            "undecodable message", port)
+                return None
         else:
             msg = frame.msg
         header = msg.header  # rclpy's, or the decoded message's: converted only where rclpy needs its own
@@ -300,28 +362,75 @@ class DetectorNode(LifecycleNode):
             image, order = image_message_to_array(msg)
         except ImageConversionError as exc:
             reason = exc.reason  # e.g. "truncated image", "unsupported encoding '32FC1'"
-            self._error("image", f"frame skipped ({header.frame_id or 'no frame_id'}): {exc}", reason)
+            source = f"{camera}: " if camera else ""
+            self._error("image", f"frame skipped ({source}{header.frame_id or 'no frame_id'}): {exc}", reason, port)
+            return None
+        return DecodedFrame(port, frame, header, image, order, (t0 - frame.arrival_perf_s) * 1e3,
+                            (time.perf_counter() - t0) * 1e3)
+
+    def _infer(self, detector: Detector, frames: list[DecodedFrame]) -> list[DetectionResult | None]:
+        """One batched call; if the backend refuses the batch, one call per frame, so a frame it cannot take
+        costs only itself (None, logged for its camera)."""
+        try:
+            batched = detector.detect_many([(f.image, f.order) for f in frames])
+        except Exception as exc:
+            if len(frames) == 1:
+                raise
+            batch_error = exc
+        else:
+            return list(batched)
+        results: list[DetectionResult | None] = []
+        for f in frames:
+            try:
+                results.append(detector.detect(f.image, f.order))
+            except Exception as exc:
+                self._error("inference", f"frame skipped ({f.port.topics.label}): {type(exc).__name__}: {exc} "
+                            f"(the batch of {len(frames)} failed: {batch_error})", type(exc).__name__, f.port)
+                results.append(None)
+        return results
+
+    def _process(self, batch: list[tuple[str, ReceivedFrame]]) -> None:
+        detector = self.detector
+        if detector is None or not self.ports:
             return
-        t1 = time.perf_counter()
-        result = detector.detect(image, order)
+        frames = [decoded for camera, frame in batch
+                  if (port := self.ports.get(camera)) is not None and (decoded := self._decode(port, frame))]
+        if not frames:
+            return
+        results = self._infer(detector, frames)
         t2 = time.perf_counter()
-        self.pub_detections.publish(self._detections_out(header, result.detections, detector.class_names))
-        if self.pub_debug is not None and self.pub_debug.get_subscription_count() > 0:  # draw only when watched
-            rgb = array_to_rgb8(image, order)
-            self.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
-                                                 header_msg(header)))
-            self.debug_images_drawn += 1
+        for f, result in zip(frames, results, strict=True):
+            if result is not None:
+                self._publish(detector, f, result)
         t3 = time.perf_counter()
+        publish_ms = (t3 - t2) * 1e3 / len(frames)
+        for f, result in zip(frames, results, strict=True):
+            if result is None:
+                continue
+            for key, value in (("handoff", f.handoff_ms), ("convert", f.convert_ms),
+                               ("pre", result.times.pre_ms), ("infer", result.times.infer_ms),
+                               ("post", result.times.post_ms), ("publish", publish_ms)):
+                self.latency[key].add(value)
+            stamp = stamp_ns(f.header)
+            if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
+                self.latency["transport"].add((f.frame.arrival_clock_ns - stamp) * 1e-6)
+                self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp) * 1e-6)
+
+    def _publish(self, detector: Detector, f: DecodedFrame, result: DetectionResult) -> None:
+        port = f.port
+        if port.pub_detections is None:
+            return
+        port.pub_detections.publish(self._detections_out(f.header, result.detections, detector.class_names))
+        if port.pub_debug is not None and port.pub_debug.get_subscription_count() > 0:  # draw only when watched
+            rgb = array_to_rgb8(f.image, f.order)
+            port.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
+                                                 header_msg(f.header)))
+            self.debug_images_drawn += 1
+        port.latency.add((time.perf_counter() - f.frame.arrival_perf_s) * 1e3)
+        port.output_rate.tick()
+        port.answered += 1
         self.output_rate.tick()
         self.frames_answered += 1
-        for key, value in (("handoff", handoff_ms), ("convert", (t1 - t0) * 1e3), ("pre", result.times.pre_ms),
-                           ("infer", result.times.infer_ms), ("post", result.times.post_ms),
-                           ("publish", (t3 - t2) * 1e3)):
-            self.latency[key].add(value)
-        stamp = stamp_ns(header)
-        if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
-            self.latency["transport"].add((frame.arrival_clock_ns - stamp) * 1e-6)
-            self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp) * 1e-6)
 
     def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...]) -> Any:
         """Serialized bytes when rosbags knows vision_msgs here, else rclpy's typed message."""
@@ -333,17 +442,39 @@ class DetectorNode(LifecycleNode):
     # ------------------------------------------------------------------ diagnostics
     def _publish_diagnostics(self) -> None:
         detector = self.detector
+        counts = self.batcher.counts.values()
         level, message, values = detector_status(DetectorSnapshot(
-            self.state_message, self.input_rate.rate(), self.output_rate.rate(), self.slot.received, self.slot.dropped,
+            self.state_message, self.input_rate.rate(), self.output_rate.rate(), sum(c.received for c in counts),
+            sum(c.dropped for c in counts),
             self.debug_images_drawn, self.model_path or self.p("model") or "(demo weights)",
             detector.backend.name if detector else None, detector.backend.precision if detector else None,
             {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error,
             self.cpu_per_frame.sample(self.frames_answered)))
+        name = self.get_fully_qualified_name()
+        statuses = []
+        if len(self.ports) > 1:
+            values |= {"cameras": len(self.ports), "max_batch": self.batcher.max_batch,
+                       "batch_axis": bool(detector and detector.backend.batch_axis),
+                       "batch_sizes": batch_size_summary(detector.calls if detector else {})}
+            now = time.monotonic()
+            for camera, port in self.ports.items():
+                count = self.batcher.counts[camera]
+                topic = port.subscription.topic_name if port.subscription else port.topics.image
+                since = None if port.last_frame_s is None else now - port.last_frame_s
+                statuses.append(diagnostic_status(f"{name}: camera {camera}", NODE_NAME, *self._level_message_values(
+                    camera_status(CameraSnapshot(camera, topic, port.input_rate.rate(), port.output_rate.rate(),
+                                                 count.received, count.dropped, port.answered,
+                                                 port.latency.summary(), port.errors, port.last_error, since)))))
         array = DiagnosticArray()
         array.header.stamp = self.get_clock().now().to_msg()
-        array.status = [diagnostic_status(f"{self.get_fully_qualified_name()}: detector", NODE_NAME,
-                                          bytes([level]), message, values)]
+        array.status = [diagnostic_status(f"{name}: detector", NODE_NAME, bytes([level]), message, values),
+                        *statuses]
         self.pub_diagnostics.publish(array)
+
+    @staticmethod
+    def _level_message_values(status: tuple[Any, str, dict[str, object]]) -> tuple[bytes, str, dict[str, object]]:
+        level, message, values = status
+        return bytes([level]), message, values
 
 
 def main(args: list[str] | None = None) -> None:

@@ -35,6 +35,11 @@ DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
     "classes": (STRING_ARRAY, "class names to keep; empty = all (runtime-changeable)"),
     "class_id_format": ("name", "hypothesis.class_id as class 'name' or 'index' (runtime-changeable)"),
     "compressed": (False, "subscribe to image/compressed (CompressedImage) instead of image"),
+    "cameras": (STRING_ARRAY, "camera names C; each: C/image (or C/image/compressed) in, C/detections and "
+                              "C/debug_image out, batched into one inference; empty = the single `image` "
+                              "input (read at configure)"),
+    "max_batch": (0, "frames per inference with several cameras; 0 = one per camera (read at configure; a "
+                     "TensorRT engine is built for 1..max_batch)"),
     "zero_copy_input": (True, "take serialized images and decode them in place (rosbags CDR), skipping rclpy's "
                               "per-field conversion (0.85 ms per 640x480 frame here); false: rclpy messages"),
     "qos_reliability": ("best_effort", "input QoS: best_effort (camera default) | reliable"),
