@@ -22,8 +22,8 @@ from yolo_nano_ros.nodes.launch_plan import ARGUMENTS, LaunchArgumentError, Node
 
 LAUNCH_FILE = REPO_ROOT / "launch" / "yolo_nano.launch.py"
 PACKAGE_YAML = str(REPO_ROOT / "config" / "yolo_nano.yaml")
-REQUIRED_ARGUMENTS = {"image", "compressed", "model", "backend", "params_file", "namespace", "use_stats",
-                      "power_mode", "rviz"}
+REQUIRED_ARGUMENTS = {"image", "compressed", "cameras", "camera_image", "model", "backend", "params_file",
+                      "namespace", "use_stats", "power_mode", "rviz"}
 DETECTOR = Path(sys.executable).parent / "yolo_nano_detector"
 
 
@@ -70,6 +70,19 @@ def test_package_yaml_then_params_file_then_given_arguments(tmp_path):
                                    {"model": "/models/robot.onnx", "backend": "openvino", "compressed": True})
     assert ("image/compressed", "/cam/front/image_raw/compressed") in detector.remappings
     assert plan.namespace == "front"
+
+
+def test_cameras_become_the_cameras_parameter_and_each_camera_reads_its_drivers_topic(tmp_path):
+    plan = plan_launch({"cameras": "front, rear/left", "namespace": "robot"}, REPO_ROOT, no_rviz)
+    detector = detector_of(plan)
+    assert detector.parameters == (PACKAGE_YAML, {"cameras": ["front", "rear/left"]})
+    assert {("front/image", "front/image_raw"), ("front/image/compressed", "front/image_raw/compressed"),
+            ("rear/left/image", "rear/left/image_raw")} <= set(detector.remappings)
+    plan = plan_launch({"cameras": "a", "camera_image": "color/image_rect"}, REPO_ROOT, no_rviz)
+    assert ("a/image", "a/color/image_rect") in detector_of(plan).remappings
+    assert "cameras" not in str(detector_of(plan_launch({}, REPO_ROOT, no_rviz)).parameters)
+    with pytest.raises(LaunchArgumentError, match=r"cameras:='front,/abs': cameras: '/abs' is not a relative ROS"):
+        plan_launch({"cameras": "front,/abs"}, REPO_ROOT, no_rviz)
 
 
 def test_stats_node_gets_its_yaml_the_params_file_and_power_mode_only_when_given(tmp_path):
@@ -194,6 +207,18 @@ def test_the_nodes_declare_exactly_the_schema(launcher, probe):
 
 
 # ----------------------------------------------------------------------------------- the real node
+def yaml_writer(folder: Path):
+    """What launch_ros does with a dict of parameters: a numbered YAML file per dict."""
+    counter = iter(range(100))
+
+    def write_yaml(content: dict) -> Path:
+        path = folder / f"launch_params_{next(counter)}.yaml"
+        path.write_text(yaml.safe_dump(content))
+        return path
+
+    return write_yaml
+
+
 def get_parameters(probe, *names: str) -> list:
     from rcl_interfaces.srv import GetParameters
 
@@ -206,14 +231,14 @@ def get_parameters(probe, *names: str) -> list:
     return list(future.result().values)
 
 
-def answers_one_image(probe, qos) -> None:
+def answers_one_image(probe, qos, image: str = "image", detections: str = "detections") -> None:
     import cv2
     from conftest_data import coco128_images
     from sensor_msgs.msg import Image
     from vision_msgs.msg import Detection2DArray
 
-    dets = probe.collect(Detection2DArray, "detections")
-    pub = probe.publisher(Image, "image", qos)
+    dets = probe.collect(Detection2DArray, detections)
+    pub = probe.publisher(Image, image, qos)
     bgr = cv2.imread(str(coco128_images(1)[0]))
     msg = Image(height=bgr.shape[0], width=bgr.shape[1], encoding="bgr8", step=bgr.shape[1] * 3, data=bgr.tobytes())
     msg.header.frame_id = "launch_test"
@@ -233,13 +258,7 @@ def test_params_file_reaches_the_real_node_as_launch_passes_it(launcher, probe, 
 
     params = robot_yaml(tmp_path, conf_threshold=0.9, max_detections=7, qos_reliability="reliable")
     plan = plan_launch({"params_file": str(params), "image": "/image"}, REPO_ROOT, no_rviz)
-    counter = iter(range(100))
-
-    def write_yaml(content: dict) -> Path:
-        path = tmp_path / f"launch_params_{next(counter)}.yaml"
-        path.write_text(yaml.safe_dump(content))
-        return path
-
+    write_yaml = yaml_writer(tmp_path)
     node = launcher.start([str(DETECTOR), *ros_arguments(detector_of(plan), plan.namespace, write_yaml)],
                           name="detector")
     assert node.wait_for_output("listening on", 60), node.output()
@@ -248,6 +267,21 @@ def test_params_file_reaches_the_real_node_as_launch_passes_it(launcher, probe, 
     assert (conf.double_value, max_dets.integer_value) == (0.9, 7)
     assert "yolo_nano_coco128_voc.onnx" in node.output(), "empty model = the shipped demo weights"
     answers_one_image(probe, QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE))
+
+
+@pytest.mark.ros
+def test_launch_cameras_reach_the_real_node_on_the_drivers_topics_in_the_namespace(launcher, probe, tmp_path):
+    from ros_harness import CAMERA_RELIABILITY, camera_qos
+
+    params = robot_yaml(tmp_path, qos_reliability=CAMERA_RELIABILITY)
+    plan = plan_launch({"cameras": "front,rear", "namespace": "robot", "params_file": str(params)}, REPO_ROOT,
+                       no_rviz)
+    write_yaml = yaml_writer(tmp_path)
+    node = launcher.start([str(DETECTOR), *ros_arguments(detector_of(plan), plan.namespace, write_yaml)],
+                          name="detector")
+    assert node.wait_for_output("listening on", 60), node.output()
+    assert "listening on /robot/front/image_raw, /robot/rear/image_raw" in node.output()
+    answers_one_image(probe, camera_qos(), "/robot/rear/image_raw", "/robot/rear/detections")
 
 
 @pytest.mark.ros

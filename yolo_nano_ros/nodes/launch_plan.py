@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from yolo_nano_ros.errors import YoloNanoError
+from yolo_nano_ros.nodes.camera_topics import CameraConfigError, camera_names
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 PACKAGE = "yolo_nano_ros"
@@ -41,6 +42,12 @@ ARGUMENTS: dict[str, LaunchArgument] = {
                                                  "/compressed is appended)"),
     "compressed": LaunchArgument("", "true: subscribe to <image>/compressed (sensor_msgs/CompressedImage); "
                                      "empty = the YAML's value (false)"),
+    "cameras": LaunchArgument("", "comma-separated camera names C: one detector, batched, for all of them; each "
+                                  "C/<camera_image> in, C/detections and C/debug_image out; empty = the YAML's "
+                                  "(none: the single `image` input)"),
+    "camera_image": LaunchArgument("image_raw", "with cameras: the image topic under each camera name (camera "
+                                                "drivers publish C/image_raw); /compressed is appended with "
+                                                "compressed:=true"),
     "model": LaunchArgument("", "model file (.onnx / .engine / .pt); empty = params_file's, else the shipped "
                                 "demo weights"),
     "backend": LaunchArgument("", f"{' | '.join(BACKENDS)}; empty = the YAML's value (auto)"),
@@ -117,10 +124,21 @@ def plan_launch(given: Mapping[str, str], share_dir: Path,
     if args["compressed"].strip():
         overrides["compressed"] = parse_bool("compressed", args["compressed"])
     image = args["image"].strip() or ARGUMENTS["image"].default
+    remappings = [("image", image), ("image/compressed", image.rstrip("/") + "/compressed")]
+    if args["cameras"].strip():
+        try:
+            cameras = camera_names(args["cameras"].split(","))
+        except CameraConfigError as exc:
+            raise LaunchArgumentError(f"launch argument cameras:={args['cameras']!r}: {exc}") from None
+        overrides["cameras"] = cameras
+        suffix = args["camera_image"].strip().strip("/") or ARGUMENTS["camera_image"].default
+        for camera in cameras:  # relative on both sides: the namespace applies to the cameras' topics too
+            remappings += [(f"{camera}/image", f"{camera}/{suffix}"),
+                           (f"{camera}/image/compressed", f"{camera}/{suffix}/compressed")]
     detector = NodeSpec(
         PACKAGE, "yolo_nano_detector", "yolo_nano_detector",
         parameters=(str(config / "yolo_nano.yaml"), *extra_files, *((overrides,) if overrides else ())),
-        remappings=(("image", image), ("image/compressed", image.rstrip("/") + "/compressed")),
+        remappings=tuple(remappings),
     )
     nodes = [detector]
     warnings: list[str] = []
