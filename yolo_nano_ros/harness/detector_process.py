@@ -19,7 +19,8 @@ class NodeStartError(YoloNanoError, RuntimeError):
 
 
 def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: object) -> subprocess.Popen[bytes]:
-    """`yolo_nano_detector` with model:=MODEL and each parameter as -p name:=value, output to `log`.
+    """`yolo_nano_detector` with model:=MODEL and each parameter as -p name:=value (a list as [a, b]), output
+    to `log`. `namespace` is not a parameter: the node runs in it (-r __ns:=/NAMESPACE).
 
     Stop it with process_control.stop_process_group: it runs in a new session so its whole group goes.
     Its input QoS matches what our replay tools publish (nodes.qos.replay_reliability) unless given.
@@ -29,12 +30,17 @@ def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: ob
 
     if not Path(model).is_file():  # say so here, not after a node start and a log to read
         raise ModelLoadError(f"model file not found: {model}")
+    namespace = str(parameters.pop("namespace", "")).strip("/")
     parameters.setdefault("qos_reliability", replay_reliability())
     exe = Path(sys.executable).parent / "yolo_nano_detector"
     launcher = [str(exe)] if exe.exists() else [sys.executable, "-m", "yolo_nano_ros.nodes.detector_node"]
     cmd = [*launcher, "--ros-args", "-p", f"model:={model}"]
     for name, value in parameters.items():
-        cmd += ["-p", f"{name}:={str(value).lower() if isinstance(value, bool) else value}"]
+        text = (str(value).lower() if isinstance(value, bool) else f"[{', '.join(map(str, value))}]"
+                if isinstance(value, list | tuple) else value)
+        cmd += ["-p", f"{name}:={text}"]
+    if namespace:
+        cmd += ["-r", f"__ns:=/{namespace}"]
     return start_logged(cmd, env, log)
 
 

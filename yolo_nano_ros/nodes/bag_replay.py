@@ -44,6 +44,8 @@ class ReplayResult:
     received: list[tuple[int, float, Any]] = field(default_factory=list)
     debug_images: dict[int, Image] = field(default_factory=dict)  # frame index -> last annotated image
     detector_diagnostics: dict[str, str] = field(default_factory=dict)  # the detector's latest diagnostic values
+    # every status seen on /diagnostics, latest values by status name (several detectors, cameras)
+    diagnostics_by_name: dict[str, dict[str, str]] = field(default_factory=dict)
     duration_s: float = 0.0
 
     def output_fps(self) -> float:
@@ -119,9 +121,11 @@ class LiveReplay:
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
-            if status.name.endswith(": detector"):
-                with self._lock:
-                    self.result.detector_diagnostics = {kv.key: kv.value for kv in status.values}
+            values = {kv.key: kv.value for kv in status.values}
+            with self._lock:
+                self.result.diagnostics_by_name[status.name] = values
+                if status.name.endswith(": detector"):
+                    self.result.detector_diagnostics = values
 
     def wait_for_detector(self, timeout: float = 60.0, probe: RawFrame | None = None) -> bool:
         """Until the detector takes our frames and we take its answers (matched both ways, not only seen);
@@ -154,13 +158,16 @@ class LiveReplay:
                 return True
         return False
 
-    def play(self, frames: list[RawFrame], rate_hz: float, passes: int = 1, settle_s: float = 3.0) -> ReplayResult:
+    def play(self, frames: list[RawFrame], rate_hz: float, passes: int = 1, settle_s: float = 3.0,
+             start_delay_s: float = 0.0) -> ReplayResult:
         # The bag's serialized bytes go out as they are, as `ros2 bag play` sends them; only the stamp is
         # rewritten. A typed message would cost rclpy ~0.5 ms per 640x480 frame to convert.
         with self._lock:  # each call gets its own result; the detector's latest diagnostics carry over
-            self.result = ReplayResult(detector_diagnostics=self.result.detector_diagnostics)
+            self.result = ReplayResult(detector_diagnostics=self.result.detector_diagnostics,
+                                       diagnostics_by_name=self.result.diagnostics_by_name)
         payloads = [bytearray(f.cdr) for f in frames]
         period = 1.0 / rate_hz
+        time.sleep(start_delay_s)  # several replays at once: cameras' phases spread over the frame period
         start = time.monotonic()
         next_send = start
         for _ in range(passes):
