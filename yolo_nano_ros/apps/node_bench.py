@@ -35,6 +35,7 @@ import numpy as np
 
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import RawFrame
+from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.harness.detector_process import NodeStartError
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
 from yolo_nano_ros.runtime.latency import percentile
@@ -386,6 +387,14 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--soak", type=int, default=0, metavar="FRAMES",
                       help="instead: FRAMES frames through one node as fast as it answers; RSS, fds, threads and "
                            "latency per 10,000")
+    mode.add_argument("--cameras", type=int, nargs="+", default=[], metavar="N",
+                      help="instead: N cameras at 30 Hz into one node with cameras=N vs N detector processes, for "
+                           "each N given (e.g. --cameras 1 2 4; --frames per camera)")
+    p.add_argument("--backend", default="auto", help="--cameras: the detectors' backend (default auto)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="--cameras: inference threads per process (default 1)")
+    p.add_argument("--node-threads", type=int, default=0,
+                   help="--cameras: the one node's inference threads (default: N x --threads, capped at the cores)")
     a = p.parse_args(argv)
     a.model = resolve_model(a.model)
     a.images = a.images or sample_images_dir() / "images"
@@ -397,6 +406,21 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, flush=True)
 
+    if a.cameras:
+        from yolo_nano_ros.apps.camera_bench import bench_cameras, cameras_table, verdicts
+
+        results = []
+        for n in a.cameras:
+            if n < 1:
+                raise YoloNanoError(f"--cameras: {n} is not a camera count (1 or more)")
+            results += bench_cameras(a.model, images, n, a.frames, a.threads, a.backend, a.node_threads, log=log)
+        print(cameras_table(results))
+        print("\n".join(verdicts(results)))
+        if a.json:
+            a.json.write_text(json.dumps([asdict(r) | {"fps": r.fps, "cpu_ms_per_frame": r.cpu_ms_per_frame,
+                                                       "p50_ms": r.latency(50), "p95_ms": r.latency(95)}
+                                          for r in results], indent=2))
+        return 0
     if a.cpu_cost or a.soak:
         rows: list[CpuCost] | list[SoakBlock] = []
         if a.cpu_cost:

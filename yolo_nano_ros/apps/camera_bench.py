@@ -1,0 +1,208 @@
+"""`yolo-nano-node-bench --cameras N`: one detector node for N cameras against N detector processes.
+
+N cameras publish 640x480 rgb8 real photos at 30 Hz each (their phases spread evenly over the frame
+period, as free-running cameras are), from this process, to (a) one node with `cameras` = N names and
+(b) N separate detector processes, one per camera; same model and backend. Threads: each of the N
+processes runs `--threads` inference threads (the node default, 1); the one node runs N x that, capped
+at the cores this machine gives us, so neither side gets more threads than the other had in total.
+Both configurations are up for the whole run and take turns block by block, so a shared machine's load
+drifts onto both alike. Per configuration: aggregate answered FPS, per-camera latency (publish to
+answer, p50/p95), drops, the node processes' CPU time per answered frame (/proc, psutil) and their
+memory (RSS summed, and PSS, which counts pages the processes share once).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from yolo_nano_ros.runtime.latency import percentile
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from yolo_nano_ros.bag.frames import RawFrame
+    from yolo_nano_ros.nodes.bag_replay import LiveReplay
+
+RATE_HZ = 30.0
+BLOCKS = 4
+ONE_NODE, PROCESSES = "one node", "processes"
+ONE_NODE_NAMESPACE = "one_node"  # the one node's cameras: /one_node/cam<i>/image
+PROCESS_NAMESPACE = "proc"  # process i: /proc<i>/image
+
+
+@dataclass
+class CameraRow:
+    sent: int = 0
+    answered: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return self.sent - self.answered
+
+
+@dataclass
+class ConfigResult:
+    config: str  # ONE_NODE or PROCESSES
+    cameras: int
+    threads: int  # inference threads per process
+    seconds: float  # time the cameras were streaming to it
+    per_camera: list[CameraRow]
+    cpu_s: float  # its processes' CPU (user + system) while streaming
+    rss_mb: float  # summed over its processes, at the end
+    pss_mb: float
+    batch_sizes: str = ""  # the one node's frames per inference call
+
+    @property
+    def answered(self) -> int:
+        return sum(c.answered for c in self.per_camera)
+
+    @property
+    def sent(self) -> int:
+        return sum(c.sent for c in self.per_camera)
+
+    @property
+    def fps(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_frame(self) -> float:
+        return 1e3 * self.cpu_s / self.answered if self.answered else float("nan")
+
+    def latency(self, q: float) -> float:
+        """The worst camera's q-th percentile: no camera may be worse off than this."""
+        return max(percentile(c.latencies_ms, q) for c in self.per_camera)
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def process_cpu_s(pids: list[int]) -> float:
+    import psutil
+
+    return sum(float(t.user + t.system) for t in (psutil.Process(pid).cpu_times() for pid in pids))
+
+
+def process_memory_mb(pids: list[int]) -> tuple[float, float]:
+    import psutil
+
+    infos = [psutil.Process(pid).memory_full_info() for pid in pids]
+    return sum(i.rss for i in infos) / 2**20, sum(getattr(i, "pss", i.rss) for i in infos) / 2**20
+
+
+def play_together(replays: list[LiveReplay], stream: list[RawFrame]) -> tuple[list[CameraRow], float]:
+    """Every replay streams `stream` at RATE_HZ at once, phases spread over one frame period; (rows, the
+    streaming time in seconds: answers still in flight arrive in the settle time after it)."""
+
+    def play(i: int) -> None:
+        replays[i].play(stream, RATE_HZ, passes=1, settle_s=1.0, start_delay_s=i / (len(replays) * RATE_HZ))
+
+    threads = [threading.Thread(target=play, args=(i,), daemon=True) for i in range(len(replays))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = [CameraRow(len(r.result.sent), len(r.result.received), r.result.latencies_ms()) for r in replays]
+    return rows, len(stream) / RATE_HZ
+
+
+def merge(total: list[CameraRow], block: list[CameraRow]) -> None:
+    for t, b in zip(total, block, strict=True):
+        t.sent += b.sent
+        t.answered += b.answered
+        t.latencies_ms += b.latencies_ms
+
+
+def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_camera: int, threads: int = 1,
+                  backend: str = "auto", node_threads: int = 0,
+                  log: Callable[[str], None] = print) -> list[ConfigResult]:
+    """The two configurations for `cameras` cameras, `frames_per_camera` frames each, in BLOCKS turns.
+    node_threads: the one node's inference threads; 0 = cameras x threads, capped at the usable cores."""
+    from yolo_nano_ros.apps.node_bench import rgb8_frames
+    from yolo_nano_ros.harness.dds_environment import private_dds_domain
+    from yolo_nano_ros.harness.detector_process import running_node, start_detector
+    from yolo_nano_ros.harness.session import answered_replay
+
+    frames = rgb8_frames(images, 640, 480)
+    stream = (frames * -(-frames_per_camera // len(frames)))[:frames_per_camera]
+    node_threads = node_threads or min(cameras * threads, usable_cores())
+    names = [f"cam{i}" for i in range(cameras)]
+    with private_dds_domain() as env, tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+
+        def start(namespace: str, **params: object) -> Callable[[Path], subprocess.Popen[bytes]]:
+            return lambda log_path: start_detector(model, env, log_path, namespace=namespace, backend=backend,
+                                                   diagnostics_period=0.5, **params)
+
+        one = stack.enter_context(running_node(start(ONE_NODE_NAMESPACE, cameras=names, cpu_threads=node_threads),
+                                               Path(tmp) / "one_node.log", "one-node detector"))
+        procs = [stack.enter_context(running_node(start(f"{PROCESS_NAMESPACE}{i}", cpu_threads=threads),
+                                                  Path(tmp) / f"proc{i}.log", f"detector process {i}"))
+                 for i in range(cameras)]
+        replays = {ONE_NODE: [stack.enter_context(answered_replay(
+                       frames[0], f"one-node detector ({c})", image_topic=f"/{ONE_NODE_NAMESPACE}/{c}/image",
+                       detections_topic=f"/{ONE_NODE_NAMESPACE}/{c}/detections", node_name=f"bench_one_{c}"))
+                       for c in names],
+                   PROCESSES: [stack.enter_context(answered_replay(
+                       frames[0], f"detector process {i}", image_topic=f"/{PROCESS_NAMESPACE}{i}/image",
+                       detections_topic=f"/{PROCESS_NAMESPACE}{i}/detections", node_name=f"bench_proc_{i}"))
+                       for i in range(cameras)]}
+        pids = {ONE_NODE: [one.pid], PROCESSES: [p.pid for p in procs]}
+        log(f"{cameras} camera(s) x {frames_per_camera} frames at {RATE_HZ:g} Hz: one node ({node_threads} "
+            f"threads) and {cameras} process(es) ({threads} thread(s) each), {BLOCKS} blocks in turn")
+        time.sleep(1.0)  # start-up work stays out of the measured window
+        totals = {c: [CameraRow() for _ in range(cameras)] for c in replays}
+        seconds = dict.fromkeys(replays, 0.0)
+        cpu = dict.fromkeys(replays, 0.0)
+        size = -(-frames_per_camera // BLOCKS)
+        for first in range(0, frames_per_camera, size):
+            for config, config_replays in replays.items():
+                before = process_cpu_s(pids[config])
+                rows, elapsed = play_together(config_replays, stream[first:first + size])
+                cpu[config] += process_cpu_s(pids[config]) - before
+                merge(totals[config], rows)
+                seconds[config] += elapsed
+        time.sleep(1.2)  # the one node's next diagnostics cover every block
+        diagnostics = replays[ONE_NODE][0].result.diagnostics_by_name
+        batch_sizes = diagnostics.get(f"/{ONE_NODE_NAMESPACE}/yolo_nano_detector: detector", {}).get("batch_sizes", "")
+        results = []
+        for config in replays:
+            rss, pss = process_memory_mb(pids[config])
+            results.append(ConfigResult(config, cameras, node_threads if config == ONE_NODE else threads,
+                                        seconds[config], totals[config], cpu[config], rss, pss,
+                                        batch_sizes if config == ONE_NODE else ""))
+        return results
+
+
+def cameras_table(results: list[ConfigResult]) -> str:
+    lines = ["| cameras | configuration | threads | answered / sent | aggregate FPS | worst camera p50 ms | "
+             "worst camera p95 ms | drops | CPU ms / answered frame | RSS MB | PSS MB | batch sizes (size:calls) |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        config = r.config if r.config == ONE_NODE else f"{r.cameras} processes"
+        lines.append(f"| {r.cameras} | {config} | {r.threads} | {r.answered} / {r.sent} | {r.fps:.1f} | "
+                     f"{r.latency(50):.1f} | {r.latency(95):.1f} | {sum(c.dropped for c in r.per_camera)} | "
+                     f"{r.cpu_ms_per_frame:.1f} | {r.rss_mb:.0f} | {r.pss_mb:.0f} | {r.batch_sizes or '-'} |")
+    return "\n".join(lines)
+
+
+def verdicts(results: list[ConfigResult]) -> list[str]:
+    """Per camera count: one node against the processes, as ratios measured side by side."""
+    out = []
+    for n in sorted({r.cameras for r in results}):
+        one = next(r for r in results if r.cameras == n and r.config == ONE_NODE)
+        procs = next(r for r in results if r.cameras == n and r.config == PROCESSES)
+        out.append(f"N={n}: one node answers {one.answered / max(1, procs.answered):.2f}x the frames of {n} "
+                   f"process(es) (goal at N=4: >= 1.5x); worst-camera p95 {one.latency(95):.1f} vs "
+                   f"{procs.latency(95):.1f} ms; CPU per answered frame {one.cpu_ms_per_frame:.1f} vs "
+                   f"{procs.cpu_ms_per_frame:.1f} ms; RSS {one.rss_mb:.0f} vs {procs.rss_mb:.0f} MB "
+                   f"(PSS {one.pss_mb:.0f} vs {procs.pss_mb:.0f} MB)")
+    return out
