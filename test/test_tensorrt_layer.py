@@ -249,3 +249,112 @@ def test_an_engine_reached_through_a_link_out_of_the_model_folder_is_refused(mon
     with pytest.raises(ModelLoadError, match=r"refusing TensorRT engine .*outside the model's folder"):
         select_backend(models / real.name, "tensorrt", log=lambda _m: None)
     assert select_backend(real, "tensorrt", log=lambda _m: None).backend.name == "tensorrt:v3"
+
+
+# ---- several frames per call (one detector for N cameras): an optimization profile for 1..max_batch
+
+
+def frames_of(*values: float) -> np.ndarray:
+    return np.stack([np.full((3, 320, 320), v, np.float32) for v in values])
+
+
+@pytest.mark.parametrize("version", ["10.3.0", "8.5.2"])
+def test_max_batch_builds_a_profile_and_every_frame_of_a_batch_gets_its_own_maps(monkeypatch, tmp_path, version):
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
+
+    calls = fake_tensorrt.install(monkeypatch, version)
+    engine = build_engine(BuildSettings(DEMO_ONNX, tmp_path / "b4.engine", max_batch=4))
+    assert ("profile.set_shape", "images", (1, 3, 320, 320), (4, 3, 320, 320), (4, 3, 320, 320)) in calls
+    sidecar = EngineSidecar.read(engine)
+    assert sidecar.max_batch == 4 and sidecar.input_shape == (1, 3, 320, 320)
+    backend = TensorRTBackend(engine)
+    assert backend.batch_axis and backend.max_batch == 4
+    assert calls.names().count("mem_alloc") == 4 + 0  # one buffer per tensor, sized for four frames
+    shape_call = "set_input_shape" if version.startswith("10") else "set_binding_shape"
+    calls.clear()
+    maps = backend.infer(frames_of(0.1, 0.2, 0.3))
+    assert [m.shape for m in maps] == [(3, 75, 40, 40), (3, 75, 20, 20), (3, 75, 10, 10)]
+    # fake output k of frame i = k + 1 + mean(frame i): each frame's rows are its own
+    np.testing.assert_allclose([[m[i].mean() for i in range(3)] for m in maps],
+                               [[1.1, 1.2, 1.3], [2.1, 2.2, 2.3], [3.1, 3.2, 3.3]], rtol=1e-6)
+    assert [c for c in calls if c[0] == shape_call] == [(shape_call, *(("images",) if shape_call == "set_input_shape"
+                                                                       else (0,)), (3, 3, 320, 320))]
+    backend.infer(frames_of(0.5, 0.5, 0.5))
+    assert calls.names().count(shape_call) == 1, "the shape is set only when the batch size changes"
+    six = backend.infer(frames_of(*(i / 10 for i in range(6))))  # more than the profile: run in parts
+    np.testing.assert_allclose([six[0][i].mean() for i in range(6)], [1.0, 1.1, 1.2, 1.3, 1.4, 1.5], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"does not match the engine's \(1\.\.4, 3, 320, 320\)"):
+        backend.infer(np.zeros((2, 3, 64, 64), np.float32))
+
+
+def test_a_fixed_batch_onnx_builds_for_one_frame_per_call_and_says_so(monkeypatch, tmp_path, capsys):
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.model_info import save_with_batch
+
+    calls = fake_tensorrt.install(monkeypatch, "10.3.0")
+    fixed = save_with_batch(DEMO_ONNX, tmp_path / "fixed.onnx", batch=1)
+    engine = build_engine(BuildSettings(fixed, tmp_path / "fixed.engine", max_batch=4))
+    assert "has a fixed batch of 1: building for one frame per call" in capsys.readouterr().out
+    assert "add_optimization_profile" not in calls.names() and EngineSidecar.read(engine).max_batch == 1
+    backend = TensorRTBackend(engine)
+    assert not backend.batch_axis and backend.max_batch == 1
+    assert len(backend.infer(frames_of(0.1, 0.2))[0]) == 2  # a batch still works, one frame per call
+
+
+def test_a_dynamic_onnx_without_a_profile_fails_to_build_in_the_double_as_in_tensorrt(monkeypatch, tmp_path):
+    """The double refuses what TensorRT refuses, so a builder that forgot the profile cannot pass: here the
+    builder is told the input has a fixed batch while the graph keeps its batch axis."""
+    from yolo_nano_ros.runtime.backends.tensorrt import engine_builder
+
+    calls = fake_tensorrt.install(monkeypatch, "10.3.0")
+    real = engine_builder.read_onnx_config
+
+    def as_if_fixed(path: Path):
+        config, dims, uint8 = real(path)
+        return config, (1, *dims[1:]), uint8
+
+    monkeypatch.setattr(engine_builder, "read_onnx_config", as_if_fixed)
+    with pytest.raises(ModelLoadError, match="engine build failed"):
+        engine_builder.build_engine(engine_builder.BuildSettings(DEMO_ONNX, tmp_path / "x.engine"))
+    assert ("build failed: dynamic input without an optimization profile",) in calls
+
+
+def test_decide_rebuilds_an_engine_for_fewer_frames_than_max_batch_when_it_can(onnx_file, tmp_path):
+    assert default_engine_path(onnx_file, PLATFORM, Precision.FP16, max_batch=4).name == \
+        "model.fp16.b4.trt10.3.0.orin_fake_sm8.7.engine"
+    engine = write_engine(tmp_path, onnx_sha=file_sha256(onnx_file))  # sidecar: max_batch 1
+    d = decide(engine, onnx_file, PLATFORM, Precision.FP16, max_batch=4)
+    assert d.rebuild and "built for up to 1 frames per call, max_batch 4 wanted" in d.reason
+    d = decide(engine, None, PLATFORM, Precision.FP16, max_batch=4)
+    assert not d.rebuild and "larger batches run in parts" in d.reason
+    assert not decide(engine, onnx_file, PLATFORM, Precision.FP16, max_batch=1).rebuild
+
+
+def test_detector_batches_cameras_through_a_tensorrt_profile_engine(monkeypatch, tmp_path):
+    """select_backend(max_batch=3) builds a 1..3 engine beside the ONNX; detect_many sends three photos of
+    three sizes in one call and each frame's scores come from its own image (the double's maps follow
+    each frame's mean)."""
+    import shutil
+
+    import cv2
+    from conftest_data import coco128_images
+
+    from yolo_nano_ros.runtime.backend_select import select_backend
+    from yolo_nano_ros.runtime.postprocess import sigmoid
+
+    fake_tensorrt.install(monkeypatch, "10.3.0")
+    onnx = Path(shutil.copy(DEMO_ONNX, tmp_path / "demo.onnx"))
+    selection = select_backend(onnx, "tensorrt", max_batch=3, log=lambda _m: None)
+    assert selection.backend.batch_axis and list(tmp_path.glob("demo.fp16.b3.*.engine"))
+    detector = Detector(selection.backend)
+    photos = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in coco128_images(3)]
+    frames = [(cv2.resize(photos[0], (640, 480)), "rgb"), (cv2.resize(photos[1], (320, 240)), "rgb"),
+              (cv2.resize(photos[2], (800, 600)), "rgb")]
+    results = detector.detect_many(frames)
+    assert detector.calls == {3: 1}
+    for (image, _), result in zip(frames, results, strict=True):
+        mean = float(detector.preprocess(image)[0].mean())
+        top = max(float(sigmoid(np.float64(k + 1 + mean)) ** 2) for k in range(3))
+        assert abs(float(result.detections.scores.max()) - top) < 1e-4
+        h, w = image.shape[:2]
+        assert result.detections.boxes[:, [0, 2]].max() <= w and result.detections.boxes[:, [1, 3]].max() <= h

@@ -84,17 +84,24 @@ def make_pycuda(calls: CallLog, device_count: int = 1) -> tuple[types.ModuleType
         calls.append(("mem_alloc", nbytes))
         return FakeDeviceMemory(memory, nbytes)
 
+    def device_bytes(dev: FakeDeviceMemory, nbytes: int) -> np.ndarray:
+        """As CUDA: a copy moves the host array's bytes, into or out of the start of the allocation."""
+        buffer = memory[int(dev)]
+        if nbytes > buffer.size:
+            raise RuntimeError(f"cuMemcpy failed: invalid argument ({nbytes} bytes, allocation {buffer.size})")
+        return buffer[:nbytes]
+
     def memcpy_htod_async(dev: FakeDeviceMemory, host: np.ndarray, stream: Stream) -> None:
         calls.append(("memcpy_htod_async",))
-        memory[int(dev)][:] = host.view(np.uint8).ravel()
+        device_bytes(dev, host.nbytes)[:] = host.view(np.uint8).ravel()
 
     def memcpy_dtoh_async(host: np.ndarray, dev: FakeDeviceMemory, stream: Stream) -> None:
         calls.append(("memcpy_dtoh_async",))
-        host.view(np.uint8).ravel()[:] = memory[int(dev)]
+        host.view(np.uint8).ravel()[:] = device_bytes(dev, host.nbytes)
 
     def memcpy_htod(dev: FakeDeviceMemory, host: np.ndarray) -> None:
         calls.append(("memcpy_htod", host.nbytes))
-        memory[int(dev)][:] = host.view(np.uint8).ravel()
+        device_bytes(dev, host.nbytes)[:] = host.view(np.uint8).ravel()
 
     cuda.init = lambda: calls.append(("cuda.init",))
     cuda.memcpy_htod = memcpy_htod
@@ -107,8 +114,11 @@ def make_pycuda(calls: CallLog, device_count: int = 1) -> tuple[types.ModuleType
 ENGINE_MAGIC = b"FAKE-TRT-ENGINE"
 
 
-def fake_engine_bytes(input_shape: tuple[int, ...], output_shapes: dict[str, tuple[int, ...]]) -> bytes:
-    spec = {"input": list(input_shape), "outputs": {k: list(v) for k, v in output_shapes.items()}}
+def fake_engine_bytes(input_shape: tuple[int, ...], output_shapes: dict[str, tuple[int, ...]],
+                      batch_profile: tuple[int, int] | None = None) -> bytes:
+    """A dynamic batch is -1 in the shapes, with the (min, max) batch of its optimization profile."""
+    spec = {"input": list(input_shape), "outputs": {k: list(v) for k, v in output_shapes.items()},
+            "batch_profile": list(batch_profile) if batch_profile else None}
     return ENGINE_MAGIC + json.dumps(spec).encode()
 
 
@@ -131,6 +141,7 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
         def __init__(self, spec: dict) -> None:
             self.names = ["images", *spec["outputs"]]
             self.shapes = {"images": tuple(spec["input"]), **{k: tuple(v) for k, v in spec["outputs"].items()}}
+            self.batch_profile = tuple(spec.get("batch_profile") or ())
 
         def create_execution_context(self) -> IExecutionContext:
             calls.append(("create_execution_context",))
@@ -153,17 +164,36 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
         def __init__(self, engine: ICudaEngine) -> None:
             self.engine = engine
             self.addresses: dict[str, int] = {}
+            self.batch: int | None = None  # set by set_input_shape / set_binding_shape
+
+        def _accept_shape(self, shape: tuple[int, ...]) -> bool:
+            """As TensorRT: False for a shape the engine cannot take (outside its profile)."""
+            declared = self.engine.shapes["images"]
+            if len(shape) != len(declared) or any(d != s for d, s in zip(declared[1:], shape[1:], strict=True)):
+                return False
+            low, high = self.engine.batch_profile or (declared[0], declared[0])
+            if not low <= shape[0] <= high:
+                return False
+            self.batch = shape[0]
+            return True
 
         def _compute(self, addresses: dict[str, int]) -> bool:
+            if self.batch is None:  # TensorRT: executing a dynamic engine before its input shape is set fails
+                return False
+            n = self.batch
             x = memory[addresses["images"]].view(np.float32)
+            per_frame = x[:n * int(np.prod(self.engine.shapes["images"][1:]))].reshape(n, -1).mean(axis=1)
             for k, name in enumerate(self.engine.names[1:]):
                 out = memory[addresses[name]].view(np.float32)
-                out[:] = np.float32(k + 1) + x.mean()  # output k = k + 1 + mean(input)
+                size = int(np.prod(self.engine.shapes[name][1:]))
+                # output k of frame i = k + 1 + mean(frame i): a mixed-up batch cannot go unseen
+                out[:n * size].reshape(n, size)[:] = (np.float32(k + 1) + per_frame)[:, None]
             return True
 
     if tensor_api:
         def set_input_shape(self, name, shape):
             calls.append(("set_input_shape", name, tuple(shape)))
+            return self._accept_shape(tuple(shape))
 
         def set_tensor_address(self, name, memory):
             calls.append(("set_tensor_address", name))
@@ -178,6 +208,7 @@ def make_tensorrt(version: str, calls: CallLog, memory: dict[int, np.ndarray]) -
     else:
         def set_binding_shape(self, index, shape):
             calls.append(("set_binding_shape", index, tuple(shape)))
+            return self._accept_shape(tuple(shape))
 
         def execute_async_v2(self, bindings, stream_handle):
             calls.append(("execute_async_v2", len(bindings), stream_handle))
@@ -274,12 +305,17 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
             return self.errors[index]
 
     class IOptimizationProfile:
+        def __init__(self) -> None:
+            self.batch: tuple[int, int] | None = None
+
         def set_shape(self, input: str, min: tuple, opt: tuple, max: tuple) -> None:  # TensorRT's names
             calls.append(("profile.set_shape", input, tuple(min), tuple(opt), tuple(max)))
+            self.batch = (min[0], max[0])
 
     class IBuilderConfig:
         def __init__(self) -> None:
             self.flags: set[str] = set()
+            self.profiles: list[IOptimizationProfile] = []
             self.int8_calibrator = None
             self.progress_monitor = None
             self.default_device_type, self.DLA_core = "GPU", -1
@@ -293,7 +329,8 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
 
         def add_optimization_profile(self, profile: IOptimizationProfile) -> int:
             calls.append(("add_optimization_profile",))
-            return 0
+            self.profiles.append(profile)
+            return len(self.profiles) - 1
 
     class Builder:
         def __init__(self, logger: Any) -> None:
@@ -326,10 +363,15 @@ def add_builder_api(trt: types.ModuleType, tensor_api: bool, calls: CallLog) -> 
                     calibrator.write_calibration_cache(b"fake calibration table")
                 else:
                     calls.append(("calibration cache used",))
-            shapes = {v.name: tuple(1 if d.dim_param else d.dim_value for d in v.type.tensor_type.shape.dim)
+            shapes = {v.name: tuple(-1 if d.dim_param else d.dim_value for d in v.type.tensor_type.shape.dim)
                       for v in [*network.proto.graph.input, *network.proto.graph.output]}
             names = list(shapes)
-            return fake_engine_bytes(shapes[names[0]], {k: shapes[k] for k in names[1:]})
+            dynamic = shapes[names[0]][0] < 0
+            if dynamic and not config.profiles:
+                calls.append(("build failed: dynamic input without an optimization profile",))
+                return None  # TensorRT logs the error and returns None
+            return fake_engine_bytes(shapes[names[0]], {k: shapes[k] for k in names[1:]},
+                                     config.profiles[0].batch if dynamic else None)
 
     trt.Builder, trt.OnnxParser = Builder, OnnxParser
     trt.INetworkDefinition, trt.IBuilderConfig, trt.IOptimizationProfile, trt.ITensor = (

@@ -270,7 +270,7 @@ def cmd_build_engine(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else onnx.with_suffix(f".{precision.value}.engine")
     build_engine(BuildSettings(onnx, out, precision, args.workspace, args.dla,
                                Path(args.calib_images) if args.calib_images else None,
-                               Path(args.calib_cache) if args.calib_cache else None))
+                               Path(args.calib_cache) if args.calib_cache else None, max_batch=args.max_batch))
     return 0
 
 
@@ -438,6 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", type=int, default=1024, help="builder workspace in MB")
     p.add_argument("--dla", type=int, default=None, help="DLA core (Xavier/Orin), GPU fallback on")
     p.add_argument("--out", default=None, help="engine path (default: beside the ONNX)")
+    p.add_argument("--max-batch", type=int, default=1,
+                   help="frames per call, 1..N (one detector for N cameras; needs an ONNX with a batch axis)")
     p.set_defaults(func=cmd_build_engine)
     return parser
 

@@ -105,7 +105,7 @@ def open_tensorrt(request: OpenRequest) -> Opened:
     if engine is not None and engine.with_suffix(".onnx").is_file():
         onnx = engine.with_suffix(".onnx")  # the ONNX it came from, beside it: lets us rebuild
     decision = decide(engine, onnx, platform_from(), precision, request.engine_cache_dir,
-                      request.force_rebuild)
+                      request.force_rebuild, request.max_batch)
     allowed = [model.parent, *([request.engine_cache_dir] if request.engine_cache_dir else [])]
     if not any(decision.engine.resolve().is_relative_to(folder.resolve()) for folder in allowed):
         # Engines can carry plugins (native code): only the configured model and cache folders are trusted.
@@ -113,7 +113,8 @@ def open_tensorrt(request: OpenRequest) -> Opened:
                              f"engine cache ({', '.join(str(f) for f in allowed)})")
     request.log(f"TensorRT engine {decision.engine}: {decision.reason}")
     if decision.rebuild:
-        build_engine(BuildSettings(onnx=onnx, engine=decision.engine, precision=precision))  # type: ignore[arg-type]
+        build_engine(BuildSettings(onnx=onnx, engine=decision.engine, precision=precision,  # type: ignore[arg-type]
+                                   max_batch=request.max_batch))
     return Opened(TensorRTBackend(decision.engine), "TensorRT")
 
 

@@ -1,8 +1,10 @@
 """TensorRT backend (tensorrt + pycuda): the thin layer that only a machine with TensorRT can run.
 
-Buffers (page-locked host, device) and the CUDA stream are allocated once and reused; copies are
-asynchronous on that stream. TensorRT 10's tensor-name API (num_io_tensors, set_tensor_address,
-execute_async_v3) is used when present, TensorRT 8.5's binding API (JetPack 5: bindings by index,
+Buffers (page-locked host, device) and the CUDA stream are allocated once, for the engine's largest
+batch, and reused; copies are asynchronous on that stream. An engine built for 1..N frames per call
+(an optimization profile, engine_builder) takes any batch up to N: the input shape is set per call when
+the batch size changes, and a larger batch runs in parts. TensorRT 10's tensor-name API (num_io_tensors,
+set_tensor_address, execute_async_v3) is used when present, TensorRT 8.5's binding API (JetPack 5: bindings by index,
 execute_async_v2) otherwise. Tested here through a labelled test double (test/fakes/fake_tensorrt.py);
 see the README for what ran on real hardware.
 
@@ -105,6 +107,7 @@ class TensorRTBackend:
         self.info = ModelInfo.from_config_dict(sidecar.model_config, uint8_input=len(sidecar.input_shape) == 4
                                                and sidecar.input_shape[-1] == 3)
         self.precision = sidecar.precision
+        self.max_batch = max(1, sidecar.max_batch)
         self.logger = trt.Logger(trt.Logger.WARNING)
         self.runtime = trt.Runtime(self.logger)
         engine = self.runtime.deserialize_cuda_engine(engine_path.read_bytes())
@@ -119,23 +122,25 @@ class TensorRTBackend:
         self.io = self._describe_io(engine)
         self.stream = cuda.Stream()
         for t in self.io:
-            size = int(np.prod(t.shape))
+            size = int(np.prod(t.shape))  # the largest batch's
             t.host = cuda.pagelocked_empty(size, t.dtype)
             t.device = cuda.mem_alloc(t.host.nbytes)
             if self.tensor_api:
-                if t.is_input:
-                    context.set_input_shape(t.name, t.shape)
                 context.set_tensor_address(t.name, int(t.device))
-            elif t.is_input:
-                context.set_binding_shape(t.index, t.shape)  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
         self.inputs = [t for t in self.io if t.is_input]
+        if len({t.shape[0] for t in self.io}) != 1:
+            raise ModelLoadError(f"{engine_path}: inputs and outputs disagree on the batch axis "
+                                 f"({', '.join(f'{t.name} {t.shape}' for t in self.io)})")
+        self.max_batch = self.io[0].shape[0]  # 1 for a fixed-batch engine, whatever its sidecar says
+        self._bound_batch = 0
+        self._bind_batch(1)
         # Stride 8, 16, 32 = largest map first (names would sort head_s16 before head_s8).
         self.outputs = sorted((t for t in self.io if not t.is_input), key=lambda t: -int(np.prod(t.shape[2:])))
         if len(self.inputs) != 1 or len(self.outputs) != 3:
             raise ModelLoadError(f"{engine_path}: expected 1 input and 3 head outputs, got "
                                  f"{len(self.inputs)} and {len(self.outputs)}")
         self.name = "tensorrt:" + ("v3" if self.tensor_api else "v2")
-        self.batch_axis = False  # engines are built for batch 1 (an optimization profile for N: issue 18)
+        self.batch_axis = self.max_batch > 1
         self._warm_up()
 
     def _describe_io(self, engine: trt.ICudaEngine) -> list[IoTensor]:
@@ -158,17 +163,40 @@ class TensorRTBackend:
                 io.append(IoTensor(name, i, is_input, self._static(shape, name), dtype))
         return io
 
-    @staticmethod
-    def _static(shape: tuple[int, ...], name: str) -> tuple[int, ...]:
-        """Dynamic batch (-1) runs at batch 1; any other dynamic dimension is an error."""
+    def _static(self, shape: tuple[int, ...], name: str) -> tuple[int, ...]:
+        """The buffer shape: a dynamic batch (-1) at the engine's max_batch; another dynamic dimension is an
+        error. A fixed batch other than 1 cannot be fed frame by frame: refused too."""
         if any(d < 0 for d in shape[1:]):
             raise ModelLoadError(f"tensor {name} has dynamic spatial shape {shape}; export with a fixed input size")
-        return (1, *shape[1:]) if shape and shape[0] < 0 else shape
+        if shape and shape[0] < 0:
+            return (self.max_batch, *shape[1:])
+        if shape and shape[0] != 1:
+            raise ModelLoadError(f"tensor {name} has a fixed batch of {shape[0]}; export with batch 1 or "
+                                 "--dynamic-batch")
+        return shape
+
+    def _bind_batch(self, n: int) -> None:
+        """Tell the execution context this call's batch size (only when it changes)."""
+        if n == self._bound_batch:
+            return
+        inp, context = self.inputs[0], self.context
+        assert context is not None
+        shape = (n, *inp.shape[1:])
+        if self.tensor_api:
+            ok = context.set_input_shape(inp.name, shape)
+        else:  # TensorRT 8.5 fallback
+            ok = context.set_binding_shape(inp.index, shape)  # type: ignore[attr-defined]  # TensorRT 8.5 fallback
+        if ok is False:  # TensorRT returns False for a shape outside the engine's optimization profile
+            raise ValueError(f"TensorRT refused input shape {shape} (engine profile: 1..{self.max_batch} frames)")
+        self._bound_batch = n
 
     def _warm_up(self, runs: int = 3) -> None:
-        dummy = np.zeros(self.inputs[0].shape, self.inputs[0].dtype)
+        inp = self.inputs[0]
+        dummy = np.zeros((1, *inp.shape[1:]), inp.dtype)
         for _ in range(runs):
             self._run(dummy)
+        if self.max_batch > 1:  # the first full batch must not be the slow one
+            self._run(np.zeros(inp.shape, inp.dtype))
 
     def _run(self, batch: np.ndarray) -> list[np.ndarray]:
         import pycuda.driver as cuda
@@ -176,11 +204,15 @@ class TensorRTBackend:
         inp, context = self.inputs[0], self.context
         if context is None:
             raise ModelLoadError("the TensorRT backend was closed")
-        if batch.shape != inp.shape:
-            raise ValueError(f"input shape {batch.shape} does not match the engine's {inp.shape}")
+        n = batch.shape[0] if batch.ndim == len(inp.shape) else 0
+        if batch.shape[1:] != inp.shape[1:] or not 1 <= n <= self.max_batch:
+            raise ValueError(f"input shape {batch.shape} does not match the engine's (1..{self.max_batch}, "
+                             f"{', '.join(map(str, inp.shape[1:]))})")
         assert inp.host is not None  # allocated in _load for every tensor
-        np.copyto(inp.host.reshape(inp.shape), batch, casting="same_kind")
-        cuda.memcpy_htod_async(inp.device, inp.host, self.stream)
+        self._bind_batch(n)
+        used = inp.host[:batch.size]  # the first n frames of the max-batch buffer
+        np.copyto(used.reshape(batch.shape), batch, casting="same_kind")
+        cuda.memcpy_htod_async(inp.device, used, self.stream)
         if self.tensor_api:
             ok = context.execute_async_v3(self.stream.handle)
         else:  # TensorRT 8.5 fallback
@@ -189,19 +221,22 @@ class TensorRTBackend:
                 bindings=bindings, stream_handle=self.stream.handle)
         if not ok:
             raise RuntimeError("TensorRT execution failed")
-        for t in self.outputs:
-            cuda.memcpy_dtoh_async(t.host, t.device, self.stream)
-        self.stream.synchronize()
-        maps = []
+        outputs = []
         for t in self.outputs:
             assert t.host is not None  # allocated in _load for every tensor: never skip an output silently
-            maps.append(t.host.reshape(t.shape).astype(np.float32, copy=True))
-        return maps
+            shape = (n, *t.shape[1:])
+            outputs.append((t.host[:int(np.prod(shape))], shape))
+            cuda.memcpy_dtoh_async(outputs[-1][0], t.device, self.stream)
+        self.stream.synchronize()
+        return [host.reshape(shape).astype(np.float32, copy=True) for host, shape in outputs]
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
         self.cuda_context.push()
         try:
-            return self._run(batch)
+            if batch.shape[0] <= self.max_batch:
+                return self._run(batch)
+            parts = [self._run(batch[i:i + self.max_batch]) for i in range(0, batch.shape[0], self.max_batch)]
+            return [np.concatenate(level) for level in zip(*parts, strict=True)]
         finally:
             self.cuda_context.pop()
 

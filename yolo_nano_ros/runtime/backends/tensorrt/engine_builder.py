@@ -36,6 +36,7 @@ class BuildSettings:
     calib_images: Path | None = None
     calib_cache: Path | None = None
     calib_batches: int = 64
+    max_batch: int = 1  # frames per call (several cameras): the optimization profile spans 1..max_batch
 
 
 def make_entropy_calibrator(batches: Iterator[np.ndarray] | None, cache: Path) -> trt.IInt8EntropyCalibrator2:
@@ -132,12 +133,16 @@ def build_engine(s: BuildSettings) -> Path:
         config = builder.create_builder_config()
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_mb << 20)
         inp = network.get_input(0)
-        if input_dims and input_dims[0] < 0:  # dynamic batch: build for batch 1
+        max_batch = 1
+        if input_dims and input_dims[0] < 0:  # batch axis: one profile for 1..max_batch frames per call
+            max_batch = max(1, s.max_batch)
             profile = builder.create_optimization_profile()
-            static = (1, *input_dims[1:])
-            dims = trt.Dims(list(static))
-            profile.set_shape(inp.name, dims, dims, dims)
+            one, most = trt.Dims([1, *input_dims[1:]]), trt.Dims([max_batch, *input_dims[1:]])
+            profile.set_shape(inp.name, one, most, most)  # tuned for the full batch: N cameras at once
             config.add_optimization_profile(profile)
+        elif s.max_batch > 1:
+            print(f"{s.onnx.name} has a fixed batch of {input_dims[0] if input_dims else '?'}: building for one "
+                  "frame per call (re-export it with `yolo-nano export X.onnx --dynamic-batch` to batch)", flush=True)
         if s.precision in (Precision.FP16, Precision.INT8):
             config.set_flag(trt.BuilderFlag.FP16)  # INT8 keeps FP16 for layers without INT8 kernels
         if s.precision is Precision.INT8:
@@ -158,7 +163,7 @@ def build_engine(s: BuildSettings) -> Path:
         if monitor is not None:
             config.progress_monitor = monitor
         print(f"building {s.precision.value} engine for {platform.gpu_name} with TensorRT {platform.tensorrt_version}"
-              " (first builds take minutes)", flush=True)
+              f", 1..{max_batch} frames per call (first builds take minutes)", flush=True)
         started = time.monotonic()
         serialized = builder.build_serialized_network(network, config)
         if serialized is None:
@@ -168,7 +173,7 @@ def build_engine(s: BuildSettings) -> Path:
         shape = dims_tuple(inp.shape)
         EngineSidecar(file_sha256(s.onnx), platform.tensorrt_version, platform.gpu_name,
                       platform.compute_capability, s.precision.value, (1, *shape[1:]) if shape[0] < 0 else shape,
-                      tuple(config_dict["class_names"]), config_dict, s.dla_core).write(s.engine)
+                      tuple(config_dict["class_names"]), config_dict, s.dla_core, max_batch=max_batch).write(s.engine)
         print(f"wrote {s.engine} in {time.monotonic() - started:.0f} s", flush=True)
         return s.engine
     finally:

@@ -50,6 +50,7 @@ class EngineSidecar:
     model_config: dict = field(default_factory=dict)
     dla_core: int | None = None
     sidecar_version: int = SIDECAR_VERSION
+    max_batch: int = 1  # frames per call its optimization profile takes (1..max_batch); older sidecars: 1
 
     def write(self, engine_path: Path) -> Path:
         path = sidecar_path(engine_path)
@@ -94,10 +95,14 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def default_engine_path(onnx: Path, platform: Platform, precision: Precision, cache_dir: Path | None = None) -> Path:
-    """An engine name that keys on everything that makes engines incompatible."""
+def default_engine_path(onnx: Path, platform: Platform, precision: Precision, cache_dir: Path | None = None,
+                        max_batch: int = 1) -> Path:
+    """An engine name that keys on everything that makes engines incompatible, and on the batch range (a
+    one-camera and a four-camera detector on one robot keep an engine each)."""
     gpu = "_".join("".join(c if c.isalnum() else " " for c in platform.gpu_name).split()).lower()
-    name = f"{onnx.stem}.{precision.value}.trt{platform.tensorrt_version}.{gpu}_sm{platform.compute_capability}.engine"
+    batch = f".b{max_batch}" if max_batch > 1 else ""
+    name = (f"{onnx.stem}.{precision.value}{batch}.trt{platform.tensorrt_version}.{gpu}_sm"
+            f"{platform.compute_capability}.engine")
     return (cache_dir or onnx.parent) / name.replace("..", ".")
 
 
@@ -109,14 +114,16 @@ class EngineDecision:
 
 
 def decide(engine: Path | None, onnx: Path | None, platform: Platform, precision: Precision,
-           cache_dir: Path | None = None, force_rebuild: bool = False) -> EngineDecision:
-    """Use the engine as is, rebuild it from the ONNX, or explain why neither is possible."""
+           cache_dir: Path | None = None, force_rebuild: bool = False, max_batch: int = 1) -> EngineDecision:
+    """Use the engine as is, rebuild it from the ONNX, or explain why neither is possible. An engine for
+    fewer frames per call than `max_batch` is rebuilt when the ONNX is at hand, else used (the backend
+    then runs larger batches in parts)."""
     if engine is None and onnx is None:
         raise ModelLoadError("need an engine file or an ONNX model to build one from")
     onnx_sha = file_sha256(onnx) if onnx is not None and onnx.is_file() else None
     if onnx is not None and onnx_sha is None:
         raise ModelLoadError(f"ONNX model not found: {onnx}")
-    target = engine or default_engine_path(onnx, platform, precision, cache_dir)  # type: ignore[arg-type]
+    target = engine or default_engine_path(onnx, platform, precision, cache_dir, max_batch)  # type: ignore[arg-type]
     if force_rebuild and onnx_sha:
         return EngineDecision(target, True, "rebuild forced")
     if not target.is_file():
@@ -124,9 +131,17 @@ def decide(engine: Path | None, onnx: Path | None, platform: Platform, precision
             return EngineDecision(target, True, f"no engine at {target}: building it from {onnx.name}")  # type: ignore[union-attr]
         raise ModelLoadError(f"engine not found: {target}, and no ONNX model given to build it from")
     try:
-        problems = EngineSidecar.read(target).mismatches(platform, onnx_sha)
+        sidecar = EngineSidecar.read(target)
+        problems = sidecar.mismatches(platform, onnx_sha)
     except ModelLoadError as exc:
-        problems = [str(exc)]
+        sidecar, problems = None, [str(exc)]
+    if not problems and sidecar is not None and sidecar.max_batch < max_batch:
+        if onnx_sha:
+            return EngineDecision(target, True, f"rebuilding: built for up to {sidecar.max_batch} frames per call, "
+                                                f"max_batch {max_batch} wanted")
+        return EngineDecision(target, False, f"engine matches this TensorRT, GPU and ONNX; it takes up to "
+                                             f"{sidecar.max_batch} frames per call (max_batch {max_batch}: larger "
+                                             "batches run in parts; give the ONNX to rebuild it)")
     if not problems:
         return EngineDecision(target, False, "engine matches this TensorRT, GPU and ONNX")
     if onnx_sha:
