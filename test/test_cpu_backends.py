@@ -149,7 +149,8 @@ def test_onnxruntime_int8_runs_on_both_cpu_backends_and_keeps_the_detections(qua
     assert matched_fraction(reference, ort_int8, 0.5) >= 0.9
     assert matched_fraction(reference, ov_int8, 0.5) >= 0.9
     # The shipped float model has a batch axis (several cameras, one call); quantizing keeps it.
-    assert ort_int8.backend.batch_axis and ov_int8.backend.batch_axis
+    assert ort_int8.backend.batch_axis
+    assert Detector.from_path(quantized_demo, "openvino", max_batch=2).backend.batch_axis
     assert [m.shape[0] for m in ort_int8.backend.infer(np.zeros((2, 3, 320, 320), np.float32))] == [2, 2, 2]
 
 
@@ -195,3 +196,19 @@ def test_accuracy_bench_scores_every_cpu_precision_with_the_real_evaluator(tmp_p
         "ORT FP32", "ORT INT8 (ORT QDQ)", "OpenVINO FP32", "OpenVINO BF16", "OpenVINO INT8 (ORT QDQ)",
         "OpenVINO INT8 (NNCF)"}
     assert "ORT FP32" in format_accuracy(report)
+
+
+def test_openvino_compiles_single_frames_unless_asked_for_batches():
+    """Batch 1 compiles faster kernels than a dynamic batch (openvino_backend.with_batch_of_one): the
+    shipped model's batch axis stays dynamic only for a caller that sends several frames."""
+    from yolo_nano_ros.runtime.backend_select import openvino_unavailable_reason
+    from yolo_nano_ros.runtime.backends.openvino_backend import OpenVinoBackend
+
+    if openvino_unavailable_reason():
+        pytest.skip(openvino_unavailable_reason())
+    single, batched = OpenVinoBackend(DEMO_MODEL), OpenVinoBackend(DEMO_MODEL, max_batch=4)
+    assert not single.batch_axis and batched.batch_axis
+    assert single.compiled.inputs[0].get_partial_shape().is_static
+    assert batched.compiled.inputs[0].get_partial_shape()[0].is_dynamic
+    frames = np.zeros((3, 320, 320, 3), np.uint8)
+    assert [m.shape[0] for m in batched.infer(frames)] == [3, 3, 3]

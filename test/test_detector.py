@@ -224,7 +224,7 @@ def test_frames_of_different_sizes_in_one_batch_equal_one_call_each(fixed_batch_
               (np.ascontiguousarray(cv2.resize(photos[2], (800, 600))[:, :, ::-1]), "bgr")]
     fp32 = {"precision": "fp32"} if backend == "openvino" else {}
     settings = PostprocessSettings(conf_threshold=0.1)
-    batched = Detector.from_path(DEMO_MODEL, backend, settings, **fp32)
+    batched = Detector.from_path(DEMO_MODEL, backend, settings, max_batch=3, **fp32)
     single = Detector.from_path(fixed_batch_demo, backend, settings, **fp32)
     assert batched.backend.batch_axis and not single.backend.batch_axis
     together = batched.detect_many(frames)

@@ -13,7 +13,9 @@ class Backend(Protocol):
     name: str  # e.g. "onnxruntime:CPUExecutionProvider"
     precision: str  # fp32, fp16, int8
     info: ModelInfo
-    batch_axis: bool  # the model takes N frames in one call (an ONNX exported with --dynamic-batch, PyTorch)
+    # N frames in one call (a model with a batch axis, opened for max_batch > 1 where that matters: OpenVINO
+    # and TensorRT compile for single frames otherwise)
+    batch_axis: bool
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
         """(N, 3, S, S) float32 in [0, 1] (or (N, S, S, 3) uint8 when info.uint8_input) -> 3 maps with N rows;

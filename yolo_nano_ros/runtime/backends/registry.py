@@ -121,7 +121,7 @@ def open_tensorrt(request: OpenRequest) -> Opened:
 def open_openvino(request: OpenRequest) -> Opened:
     from yolo_nano_ros.runtime.backends.openvino_backend import OpenVinoBackend
 
-    backend = OpenVinoBackend(request.model, request.precision, request.cpu)
+    backend = OpenVinoBackend(request.model, request.precision, request.cpu, max_batch=request.max_batch)
     return Opened(backend, f"OpenVINO on the CPU, {backend.precision_reason}")
 
 
