@@ -148,3 +148,18 @@ def test_layer_profile_accounts_for_every_executed_layer(tmp_path):
     assert "nanodet-m (fp32): time by layer kind" in text and "time by output resolution" in text
     assert layer_kind("Convolution", "brgconv_avx512_1x1", "[24,7,1,1]") == "conv 1x1"
     assert layer_kind("GroupConvolution", "jit_avx512_dw", "[7,1,1,3,3]") == "depthwise conv"
+
+
+def test_batch_bench_times_single_frames_and_batches_per_frame(tmp_path):
+    """`yolo-nano bench batch`, one backend and thread count, one round: the three cases, each timed per
+    frame, the batched one reporting the model's batch axis."""
+    from conftest_data import DEMO_MODEL, coco128_images
+
+    from yolo_nano_ros.benchmarks.batch_speed import batch_table, bench_batch
+
+    rows = bench_batch(DEMO_MODEL, coco128_images(2), ["onnxruntime"], [1], batch=2, rounds=1, calls=2,
+                       log=lambda _m: None)
+    assert [(r.case.opened_for, r.case.batch) for r in rows] == [(1, 1), (2, 1), (2, 2)]
+    assert all(0 < r.ms_per_frame < 1000 for r in rows) and rows[2].batch_axis
+    table = batch_table(rows)
+    assert "| onnxruntime | 1 | 2 | 2 | yes |" in table and table.splitlines()[2].endswith("| 1.00 |")

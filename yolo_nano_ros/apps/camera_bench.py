@@ -187,7 +187,7 @@ def cameras_table(results: list[ConfigResult]) -> str:
              "worst camera p95 ms | drops | CPU ms / answered frame | RSS MB | PSS MB | batch sizes (size:calls) |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
-        config = r.config if r.config == ONE_NODE else f"{r.cameras} processes"
+        config = r.config if r.config == ONE_NODE else f"{r.cameras} process{'es' if r.cameras > 1 else ''}"
         lines.append(f"| {r.cameras} | {config} | {r.threads} | {r.answered} / {r.sent} | {r.fps:.1f} | "
                      f"{r.latency(50):.1f} | {r.latency(95):.1f} | {sum(c.dropped for c in r.per_camera)} | "
                      f"{r.cpu_ms_per_frame:.1f} | {r.rss_mb:.0f} | {r.pss_mb:.0f} | {r.batch_sizes or '-'} |")

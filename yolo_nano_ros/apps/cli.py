@@ -154,6 +154,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_batch(args: argparse.Namespace) -> int:
+    from yolo_nano_ros.benchmarks.batch_speed import batch_table, bench_batch
+    from yolo_nano_ros.paths import sample_images_dir
+    from yolo_nano_ros.runtime.media import expand_paths
+
+    images = expand_paths([Path(p) for p in args.images] or [sample_images_dir() / "images"])
+    if not images:
+        raise YoloNanoError(f"no images under {' '.join(args.images)}")
+    rows = bench_batch(resolve_model(args.model), images, args.backends, args.threads, args.batch, args.rounds)
+    print(batch_table(rows))
+    return 0
+
+
 def cmd_bench_stages(args: argparse.Namespace) -> int:
     import json
 
@@ -392,6 +405,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = all cores)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_stages)
+
+    p = bench.add_parser("batch", help="inference ms per frame at batch 1 and batch N, per CPU backend and threads "
+                                       "(what one node for N cameras gains)")
+    p.add_argument("images", nargs="*", help="photos or folders (default: data/samples/images)")
+    p.add_argument("--model", default="", help="an .onnx with a batch axis (default: the shipped demo weights)")
+    p.add_argument("--backends", nargs="+", default=["openvino", "onnxruntime"])
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="inference threads cases (0 = all cores)")
+    p.add_argument("--batch", type=int, default=4, help="frames per batched call (default 4)")
+    p.add_argument("--rounds", type=int, default=8, help="turns the cases take (default 8; median reported)")
+    p.set_defaults(func=cmd_bench_batch)
 
     p = bench.add_parser("detector", help="per-stage latency p50/p95 (pre, infer, post) of one model and backend")
     postprocess_args(p)

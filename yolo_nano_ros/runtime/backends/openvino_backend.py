@@ -120,8 +120,8 @@ def with_uint8_input(model: Any) -> Any:
 
 
 def with_batch_of_one(model: Any) -> Any:
-    """The model with its batch axis fixed at 1: one frame per call compiles ~10 % faster kernels than a
-    dynamic batch on the CPU plugin (measured side by side on the demo weights, 1 thread: 9.2 vs 10.1 ms)."""
+    """The model with its batch axis fixed at 1: one frame through a dynamic batch axis ran 6-10 % slower
+    on the CPU plugin (`yolo-nano bench batch`, demo weights, 1 and 2 threads, docs/benchmarks.md)."""
     import openvino as ov
 
     shape = model.inputs[0].get_partial_shape()
