@@ -207,3 +207,26 @@ def test_camera_names_that_cannot_be_topics_fail_configure_and_say_so(launcher, 
     assert wait_until(lambda: len(diags) > 0, 10)
     status = diags.messages[-1].status[0]
     assert int.from_bytes(status.level) == 2 and "2nd" in status.message and node.alive()
+
+
+def test_a_model_without_a_batch_axis_answers_every_camera_one_call_per_frame(launcher, probe, camera, tmp_path):
+    from yolo_nano_ros.runtime.model_info import save_with_batch
+
+    fixed = save_with_batch(DEMO_MODEL, tmp_path / "batch1.onnx", batch=1)
+    node = start_detector(launcher, f"model:={fixed}", cameras_param(["left", "right"]), "diagnostics_period:=0.3")
+    assert "2 cameras (left, right): no batch axis: one call per frame" in node.output()
+    assert node.output().count("no batch axis") == 1, "said once"
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    dets = {c: probe.collect(Detection2DArray, f"{c}/detections") for c in ("left", "right")}
+    pubs = {c: camera(c, Image, f"{c}/image", camera_qos()) for c in ("left", "right")}
+    assert all(probe.wait_for_subscribers(p, timeout=20) for p in pubs.values()), node.output()
+    frames = {c: image_msg(bgr_image(i, (640, 480)), "bgr8", c) for i, c in enumerate(("left", "right"))}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and min(len(d) for d in dets.values()) < 5:
+        for c, pub in pubs.items():
+            pub.publish(frames[c])
+        time.sleep(1 / 15)
+    assert all(len(d) >= 5 and {m.header.frame_id for m in d.messages} == {c} for c, d in dets.items())
+    by_name = statuses(diags, where=lambda s: int(s["camera right"]["frames_answered"]) >= 5)
+    assert by_name["detector"]["batch_axis"] == "False" and by_name["detector"]["batch_sizes"].startswith("1:")
+    assert " " not in by_name["detector"]["batch_sizes"], "every call took one frame"
