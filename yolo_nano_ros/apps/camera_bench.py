@@ -99,12 +99,15 @@ def process_memory_mb(pids: list[int]) -> tuple[float, float]:
     return sum(i.rss for i in infos) / 2**20, sum(getattr(i, "pss", i.rss) for i in infos) / 2**20
 
 
-def play_together(replays: list[LiveReplay], stream: list[RawFrame]) -> tuple[list[CameraRow], float]:
-    """Every replay streams `stream` at RATE_HZ at once, phases spread over one frame period; (rows, the
-    streaming time in seconds: answers still in flight arrive in the settle time after it)."""
+def play_together(replays: list[LiveReplay], stream: list[RawFrame],
+                  in_phase: bool = False) -> tuple[list[CameraRow], float]:
+    """Every replay streams `stream` at RATE_HZ at once, phases spread over one frame period (or all at
+    the same instant: hardware-triggered cameras); (rows, the streaming time in seconds: answers still in
+    flight arrive in the settle time after it)."""
 
     def play(i: int) -> None:
-        replays[i].play(stream, RATE_HZ, passes=1, settle_s=1.0, start_delay_s=i / (len(replays) * RATE_HZ))
+        delay = 0.0 if in_phase else i / (len(replays) * RATE_HZ)
+        replays[i].play(stream, RATE_HZ, passes=1, settle_s=1.0, start_delay_s=delay)
 
     threads = [threading.Thread(target=play, args=(i,), daemon=True) for i in range(len(replays))]
     for t in threads:
@@ -123,10 +126,11 @@ def merge(total: list[CameraRow], block: list[CameraRow]) -> None:
 
 
 def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_camera: int, threads: int = 1,
-                  backend: str = "auto", node_threads: int = 0,
+                  backend: str = "auto", node_threads: int = 0, in_phase: bool = False,
                   log: Callable[[str], None] = print) -> list[ConfigResult]:
     """The two configurations for `cameras` cameras, `frames_per_camera` frames each, in BLOCKS turns.
-    node_threads: the one node's inference threads; 0 = cameras x threads, capped at the usable cores."""
+    node_threads: the one node's inference threads; 0 = cameras x threads, capped at the usable cores.
+    in_phase: every camera sends at the same instant (triggered together) instead of spread phases."""
     from yolo_nano_ros.apps.node_bench import rgb8_frames
     from yolo_nano_ros.harness.dds_environment import private_dds_domain
     from yolo_nano_ros.harness.detector_process import running_node, start_detector
@@ -156,7 +160,8 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
                        detections_topic=f"/{PROCESS_NAMESPACE}{i}/detections", node_name=f"bench_proc_{i}"))
                        for i in range(cameras)]}
         pids = {ONE_NODE: [one.pid], PROCESSES: [p.pid for p in procs]}
-        log(f"{cameras} camera(s) x {frames_per_camera} frames at {RATE_HZ:g} Hz: one node ({node_threads} "
+        phase = "in phase" if in_phase else "phases spread"
+        log(f"{cameras} camera(s) x {frames_per_camera} frames at {RATE_HZ:g} Hz ({phase}): one node ({node_threads} "
             f"threads) and {cameras} process(es) ({threads} thread(s) each), {BLOCKS} blocks in turn")
         time.sleep(1.0)  # start-up work stays out of the measured window
         totals = {c: [CameraRow() for _ in range(cameras)] for c in replays}
@@ -166,7 +171,7 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
         for first in range(0, frames_per_camera, size):
             for config, config_replays in replays.items():
                 before = process_cpu_s(pids[config])
-                rows, elapsed = play_together(config_replays, stream[first:first + size])
+                rows, elapsed = play_together(config_replays, stream[first:first + size], in_phase)
                 cpu[config] += process_cpu_s(pids[config]) - before
                 merge(totals[config], rows)
                 seconds[config] += elapsed

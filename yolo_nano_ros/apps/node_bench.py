@@ -393,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", default="auto", help="--cameras: the detectors' backend (default auto)")
     p.add_argument("--threads", type=int, default=1,
                    help="--cameras: inference threads per process (default 1)")
+    p.add_argument("--in-phase", action="store_true",
+                   help="--cameras: every camera sends at the same instant (hardware-triggered), not spread")
     p.add_argument("--node-threads", type=int, default=0,
                    help="--cameras: the one node's inference threads (default: N x --threads, capped at the cores)")
     a = p.parse_args(argv)
@@ -413,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in a.cameras:
             if n < 1:
                 raise YoloNanoError(f"--cameras: {n} is not a camera count (1 or more)")
-            results += bench_cameras(a.model, images, n, a.frames, a.threads, a.backend, a.node_threads, log=log)
+            results += bench_cameras(a.model, images, n, a.frames, a.threads, a.backend, a.node_threads, a.in_phase,
+                                     log=log)
         print(cameras_table(results))
         print("\n".join(verdicts(results)))
         if a.json:
