@@ -223,11 +223,12 @@ class DetectorNode(LifecycleNode):
         detector.settings = self._settings()
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
                                f"input {detector.info.input_size}, {len(detector.class_names)} classes")
-        if len(topics) > 1:
+        if topics[0].camera:  # named cameras
             batching = (f"batched, up to {max_batch} frames per inference" if detector.backend.batch_axis and
                         max_batch > 1 else "no batch axis: one call per frame" if max_batch > 1
-                        else "max_batch 1: one call per frame")
-            self.get_logger().info(f"{len(topics)} cameras ({', '.join(t.camera for t in topics)}): {batching}")
+                        else "one frame per call")
+            plural = "s" if len(topics) > 1 else ""
+            self.get_logger().info(f"{len(topics)} camera{plural} ({', '.join(t.camera for t in topics)}): {batching}")
         self.ports = {t.camera: CameraPort(t, self.create_publisher(Detection2DArray, t.detections, 10),
                                            self.create_publisher(Image, t.debug_image, 1)) for t in topics}
         self.batcher = CameraBatcher(list(self.ports), max_batch)
@@ -342,6 +343,15 @@ class DetectorNode(LifecycleNode):
                 except Exception as exc:  # never let one batch kill the worker
                     self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
 
+    def _decode_or_skip(self, port: CameraPort, frame: ReceivedFrame) -> DecodedFrame | None:
+        """_decode, with anything unforeseen in one frame skipping that frame only (logged for its camera)."""
+        try:
+            return self._decode(port, frame)
+        except Exception as exc:
+            self._error("image", f"frame skipped ({port.topics.label}): {type(exc).__name__}: {exc}",
+                        type(exc).__name__, port)
+            return None
+
     def _decode(self, port: CameraPort, frame: ReceivedFrame) -> DecodedFrame | None:
         """The frame as pixels, or None (logged and counted for its camera) when it cannot be read."""
         t0 = time.perf_counter()
@@ -394,14 +404,20 @@ class DetectorNode(LifecycleNode):
         if detector is None or not self.ports:
             return
         frames = [decoded for camera, frame in batch
-                  if (port := self.ports.get(camera)) is not None and (decoded := self._decode(port, frame))]
+                  if (port := self.ports.get(camera)) is not None and (decoded := self._decode_or_skip(port, frame))]
         if not frames:
             return
         results = self._infer(detector, frames)
         t2 = time.perf_counter()
-        for f, result in zip(frames, results, strict=True):
-            if result is not None:
+        for i, (f, result) in enumerate(zip(frames, results, strict=True)):
+            if result is None:
+                continue
+            try:
                 self._publish(detector, f, result)
+            except Exception as exc:  # one frame's answer failing must not cost the batch's others theirs
+                results[i] = None
+                self._error("publish", f"answer for {f.port.topics.label} not published: {type(exc).__name__}: "
+                            f"{exc}", type(exc).__name__, f.port)
         t3 = time.perf_counter()
         publish_ms = (t3 - t2) * 1e3 / len(frames)
         for f, result in zip(frames, results, strict=True):
@@ -452,7 +468,7 @@ class DetectorNode(LifecycleNode):
             self.cpu_per_frame.sample(self.frames_answered)))
         name = self.get_fully_qualified_name()
         statuses = []
-        if len(self.ports) > 1:
+        if any(self.ports):  # named cameras (the single unnamed input has no entry of its own)
             values |= {"cameras": len(self.ports), "max_batch": self.batcher.max_batch,
                        "batch_axis": bool(detector and detector.backend.batch_axis),
                        "batch_sizes": batch_size_summary(detector.calls if detector else {})}
