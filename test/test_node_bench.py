@@ -65,6 +65,12 @@ def test_overload_is_judged_against_latest_frame_wins_limit(p95, verdict):
     assert f"{SLOW_PHASE}: 30 Hz input" in text and "1.88 x inference (under 2x)" in text
 
 
+def test_a_slow_phase_whose_inference_is_not_slow_here_says_it_tests_nothing():
+    assert "(slower than the 33 ms frame period)" in to_text([phase(SLOW_PHASE, 60.0, 40.0, p95=75.0)])
+    text = to_text([phase(SLOW_PHASE, 31.0, 29.2, p95=35.0)])
+    assert "(NOT slower than the 33 ms frame period on this machine: the phase does not test its case here)" in text
+
+
 def test_a_frame_lost_at_30hz_does_not_turn_the_phase_into_an_overload():
     text = to_text([phase("30Hz", 9.0, 6.5, sent=150, answered=148)])
     assert "30Hz: 2 of 150 frames dropped; end-to-end minus inference p50 2.50 ms" in text

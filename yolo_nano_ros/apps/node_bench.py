@@ -139,8 +139,12 @@ def to_text(phases: list[PhaseResult]) -> str:
                          f"{p.latency_p50_ms:.2f} ms, p95 {p.latency_p95_ms:.2f} ms")
         elif p.name == SLOW_PHASE:
             verdict = "under" if p.latency_p95_ms < 2 * p.node_infer_p50_ms else "NOT under"
-            lines.append(f"{p.name}: 30 Hz input, inference {p.node_infer_p50_ms:.1f} ms (slower than the 33 ms frame "
-                         f"period); p95 {p.latency_p95_ms:.1f} ms = {p.latency_p95_ms / p.node_infer_p50_ms:.2f} x "
+            period_ms = 1e3 / p.rate_hz
+            slower = (f"slower than the {period_ms:.0f} ms frame period" if p.node_infer_p50_ms > period_ms else
+                      f"NOT slower than the {period_ms:.0f} ms frame period on this machine: the phase does not "
+                      "test its case here")
+            lines.append(f"{p.name}: 30 Hz input, inference {p.node_infer_p50_ms:.1f} ms ({slower}); p95 "
+                         f"{p.latency_p95_ms:.1f} ms = {p.latency_p95_ms / p.node_infer_p50_ms:.2f} x "
                          f"inference ({verdict} 2x); {p.dropped} of {p.sent} frames dropped")
         elif p.name != OVERLOAD_PHASE:  # input slower than inference: every frame is meant to be answered
             around = p.latency_p50_ms - p.node_infer_p50_ms
