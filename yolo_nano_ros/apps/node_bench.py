@@ -13,6 +13,10 @@ The inference time is the node's own measurement (its /diagnostics), taken in th
 first two phases the same frames are also answered by a node that does nothing (nodes/header_echo.py),
 the two nodes taking turns block by block: its round trip is the transport floor, so what remains is
 the detector's own work around inference.
+
+Instead of those phases: --cpu-cost (CPU per answered frame against the backend's own), --soak (RSS,
+fds, threads and latency over many frames), --cameras N... (one node for N cameras against N detector
+processes, apps/camera_bench.py).
 """
 
 from __future__ import annotations
