@@ -106,3 +106,11 @@ def test_camera_table_judges_one_node_against_the_processes_by_the_worst_camera(
     assert "one node answers 1.45x the frames of 2 process(es)" in text
     assert f"worst-camera p95 {one.latency(95):.1f} vs {procs.latency(95):.1f} ms" in text
     assert one.latency(95) > 20.0  # the worse camera's, not the mean's
+
+
+def test_the_slow_phase_picks_the_smallest_input_size_that_is_slow_enough_here(tmp_path):
+    from yolo_nano_ros.apps.node_bench import SLOW_SIZES, slow_model
+    from yolo_nano_ros.runtime.detector import Detector
+
+    size, path = slow_model(DEMO_MODEL, tmp_path, target_ms=0.0)  # anything is slow enough
+    assert size == SLOW_SIZES[0] and Detector.from_path(path, "onnxruntime").info.input_size == size
