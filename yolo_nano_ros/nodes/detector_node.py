@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.exceptions import ParameterUninitializedException
@@ -32,7 +33,12 @@ from vision_msgs.msg import Detection2DArray, LabelInfo
 
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder
-from yolo_nano_ros.msgs.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
+from yolo_nano_ros.msgs.image_encodings import (
+    ColorOrder,
+    ImageConversionError,
+    array_to_rgb8,
+    image_message_to_array,
+)
 from yolo_nano_ros.nodes.camera_topics import CameraConfigError, CameraTopics, batch_limit, camera_topics
 from yolo_nano_ros.nodes.detector_status import (
     MODEL_NOT_LOADED,
@@ -109,8 +115,8 @@ class DecodedFrame:
     port: CameraPort
     frame: ReceivedFrame
     header: Any
-    image: Any  # HxWx3 uint8
-    order: Any  # its colour order
+    image: np.ndarray  # HxWx3 uint8
+    order: ColorOrder
     handoff_ms: float
     convert_ms: float
 
@@ -128,7 +134,6 @@ class DetectorNode(LifecycleNode):
         self.model_path = ""  # the file configure loaded (the demo weights when `model` is empty)
         self.ports: dict[str, CameraPort] = {}  # camera name ("" = the single input) -> its topics and counts
         self.batcher: CameraBatcher[ReceivedFrame] = CameraBatcher([""])
-        self.input_rate, self.output_rate = RateMeter(), RateMeter()
         self.frames_answered = 0
         self.cpu_per_frame = CpuPerFrame()
         self.latency = {k: LatencyWindow() for k in ("transport", "handoff", "convert", "pre", "infer", "post",
@@ -260,9 +265,9 @@ class DetectorNode(LifecycleNode):
         compressed = bool(self.p("compressed"))  # the topics were named at configure, with its value then
         self.decoder = SerializedImageDecoder(compressed) if self.p("zero_copy_input") else None
         msg_type = CompressedImage if compressed else Image
-        for name, port in self.ports.items():
+        for port in self.ports.values():
             port.subscription = self.create_subscription(
-                msg_type, port.topics.image, lambda msg, camera=name: self._on_image(msg, camera), qos,
+                msg_type, port.topics.image, lambda msg, port=port: self._on_image(msg, port), qos,
                 event_callbacks=events, raw=self.decoder is not None)
         self.batcher = CameraBatcher(list(self.ports), self.batcher.max_batch)
         self._running.set()
@@ -309,13 +314,11 @@ class DetectorNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     # ------------------------------------------------------------------ data path
-    def _on_image(self, msg: Image | CompressedImage | bytes, camera: str = "") -> None:
-        self.batcher.put(camera, ReceivedFrame(msg, time.perf_counter(), self.get_clock().now().nanoseconds))
-        self.input_rate.tick()
-        port = self.ports.get(camera)
-        if port is not None:
-            port.input_rate.tick()
-            port.last_frame_s = time.monotonic()
+    def _on_image(self, msg: Image | CompressedImage | bytes, port: CameraPort) -> None:
+        self.batcher.put(port.topics.camera, ReceivedFrame(msg, time.perf_counter(),
+                                                           self.get_clock().now().nanoseconds))
+        port.input_rate.tick()
+        port.last_frame_s = time.monotonic()
 
     def _on_incompatible_qos(self, event: Any) -> None:
         topics = ", ".join(p.subscription.topic_name for p in self.ports.values() if p.subscription) or "image"
@@ -407,22 +410,17 @@ class DetectorNode(LifecycleNode):
                   if (port := self.ports.get(camera)) is not None and (decoded := self._decode_or_skip(port, frame))]
         if not frames:
             return
-        results = self._infer(detector, frames)
-        t2 = time.perf_counter()
-        for i, (f, result) in enumerate(zip(frames, results, strict=True)):
+        for f, result in zip(frames, self._infer(detector, frames), strict=True):
             if result is None:
                 continue
+            t0 = time.perf_counter()
             try:
                 self._publish(detector, f, result)
             except Exception as exc:  # one frame's answer failing must not cost the batch's others theirs
-                results[i] = None
                 self._error("publish", f"answer for {f.port.topics.label} not published: {type(exc).__name__}: "
                             f"{exc}", type(exc).__name__, f.port)
-        t3 = time.perf_counter()
-        publish_ms = (t3 - t2) * 1e3 / len(frames)
-        for f, result in zip(frames, results, strict=True):
-            if result is None:
                 continue
+            publish_ms = (time.perf_counter() - t0) * 1e3
             for key, value in (("handoff", f.handoff_ms), ("convert", f.convert_ms),
                                ("pre", result.times.pre_ms), ("infer", result.times.infer_ms),
                                ("post", result.times.post_ms), ("publish", publish_ms)):
@@ -445,7 +443,6 @@ class DetectorNode(LifecycleNode):
         port.latency.add((time.perf_counter() - f.frame.arrival_perf_s) * 1e3)
         port.output_rate.tick()
         port.answered += 1
-        self.output_rate.tick()
         self.frames_answered += 1
 
     def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...]) -> Any:
@@ -459,8 +456,10 @@ class DetectorNode(LifecycleNode):
     def _publish_diagnostics(self) -> None:
         detector = self.detector
         counts = self.batcher.counts.values()
+        ports = self.ports.values()
         level, message, values = detector_status(DetectorSnapshot(
-            self.state_message, self.input_rate.rate(), self.output_rate.rate(), sum(c.received for c in counts),
+            self.state_message, sum(p.input_rate.rate() for p in ports), sum(p.output_rate.rate() for p in ports),
+            sum(c.received for c in counts),
             sum(c.dropped for c in counts),
             self.debug_images_drawn, self.model_path or self.p("model") or "(demo weights)",
             detector.backend.name if detector else None, detector.backend.precision if detector else None,
@@ -477,20 +476,16 @@ class DetectorNode(LifecycleNode):
                 count = self.batcher.counts[camera]
                 topic = port.subscription.topic_name if port.subscription else port.topics.image
                 since = None if port.last_frame_s is None else now - port.last_frame_s
-                statuses.append(diagnostic_status(f"{name}: camera {camera}", NODE_NAME, *self._level_message_values(
-                    camera_status(CameraSnapshot(camera, topic, port.input_rate.rate(), port.output_rate.rate(),
-                                                 count.received, count.dropped, port.answered,
-                                                 port.latency.summary(), port.errors, port.last_error, since)))))
+                camera_level, camera_message, camera_values = camera_status(CameraSnapshot(
+                    camera, topic, port.input_rate.rate(), port.output_rate.rate(), count.received, count.dropped,
+                    port.answered, port.latency.summary(), port.errors, port.last_error, since))
+                statuses.append(diagnostic_status(f"{name}: camera {camera}", NODE_NAME, bytes([camera_level]),
+                                                  camera_message, camera_values))
         array = DiagnosticArray()
         array.header.stamp = self.get_clock().now().to_msg()
         array.status = [diagnostic_status(f"{name}: detector", NODE_NAME, bytes([level]), message, values),
                         *statuses]
         self.pub_diagnostics.publish(array)
-
-    @staticmethod
-    def _level_message_values(status: tuple[Any, str, dict[str, object]]) -> tuple[bytes, str, dict[str, object]]:
-        level, message, values = status
-        return bytes([level]), message, values
 
 
 def main(args: list[str] | None = None) -> None:
