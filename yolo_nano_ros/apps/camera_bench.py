@@ -13,7 +13,6 @@ memory (RSS summed, and PSS, which counts pages the processes share once).
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from yolo_nano_ros.apps.node_bench import process_cpu_s, rgb8_frames
+from yolo_nano_ros.benchmarks.machine import usable_cores
 from yolo_nano_ros.runtime.latency import percentile
 
 if TYPE_CHECKING:
@@ -82,16 +83,6 @@ class ConfigResult:
         return max(percentile(c.latencies_ms, q) for c in self.per_camera)
 
 
-def usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def process_cpu_s(pids: list[int]) -> float:
-    import psutil
-
-    return sum(float(t.user + t.system) for t in (psutil.Process(pid).cpu_times() for pid in pids))
-
-
 def process_memory_mb(pids: list[int]) -> tuple[float, float]:
     import psutil
 
@@ -131,7 +122,6 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
     """The two configurations for `cameras` cameras, `frames_per_camera` frames each, in BLOCKS turns.
     node_threads: the one node's inference threads; 0 = cameras x threads, capped at the usable cores.
     in_phase: every camera sends at the same instant (triggered together) instead of spread phases."""
-    from yolo_nano_ros.apps.node_bench import rgb8_frames
     from yolo_nano_ros.harness.dds_environment import private_dds_domain
     from yolo_nano_ros.harness.detector_process import running_node, start_detector
     from yolo_nano_ros.harness.session import answered_replay
@@ -170,9 +160,9 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
         size = -(-frames_per_camera // BLOCKS)
         for first in range(0, frames_per_camera, size):
             for config, config_replays in replays.items():
-                before = process_cpu_s(pids[config])
+                before = sum(map(process_cpu_s, pids[config]))
                 rows, elapsed = play_together(config_replays, stream[first:first + size], in_phase)
-                cpu[config] += process_cpu_s(pids[config]) - before
+                cpu[config] += sum(map(process_cpu_s, pids[config])) - before
                 merge(totals[config], rows)
                 seconds[config] += elapsed
         time.sleep(1.2)  # the one node's next diagnostics cover every block

@@ -257,7 +257,6 @@ def slow_model(model: Path, folder: Path, target_ms: float) -> tuple[int, Path]:
     from yolo_nano_ros.runtime.detector import Detector
     from yolo_nano_ros.runtime.stage_bench import save_at_input_size
 
-    path = folder / f"{model.stem}_{SLOW_SIZES[-1]}.onnx"
     for size in SLOW_SIZES:
         path = save_at_input_size(model, size, folder / f"{model.stem}_{size}.onnx")
         detector = Detector.from_path(path, "onnxruntime", log=lambda _m: None,
@@ -269,7 +268,7 @@ def slow_model(model: Path, folder: Path, target_ms: float) -> tuple[int, Path]:
             detector.backend.infer(batch)
         if (time.perf_counter() - t0) / 5 * 1e3 >= target_ms:
             return size, path
-    return SLOW_SIZES[-1], path
+    return size, path  # the largest
 
 
 # --cpu-cost: (backend, cpu_threads, cpu_spin) cases at 30 Hz; threads 0 = every core.

@@ -46,10 +46,14 @@ def gpu_name() -> str | None:
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def machine_info() -> dict[str, Any]:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "cpu": cpu_model(), "arch": platform.machine(), "cores_usable": usable, "isa": cpu_flags(),
+        "cpu": cpu_model(), "arch": platform.machine(), "cores_usable": usable_cores(), "isa": cpu_flags(),
         "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
         "gpu": gpu_name(),
         "versions": {name: package_version(name) for name in ("onnxruntime", "openvino", "torch", "nncf")},
