@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from yolo_nano_ros.nodes.detector_status import MODEL_NOT_LOADED, DetectorSnapshot, StatusLevel, detector_status
 
 
 def snapshot(**changes) -> DetectorSnapshot:
-    base = DetectorSnapshot("active", 30.0, 29.5, 300, 5, 0, "/m/model.onnx", "openvino:CPU", "bf16",
-                            {"infer": {"p50": 7.0, "p95": 9.5, "p99": 11.0}})
-    for name, value in changes.items():
-        setattr(base, name, value)
-    return base
+    return replace(DetectorSnapshot("active", 30.0, 29.5, 300, 5, 0, "/m/model.onnx", "openvino:CPU", "bf16",
+                                    {"infer": {"p50": 7.0, "p95": 9.5, "p99": 11.0}}), **changes)
 
 
 def test_a_healthy_node_is_ok_with_its_state_and_every_value():
@@ -54,11 +53,8 @@ def test_cpu_per_frame_divides_the_process_clock_by_the_frames_answered():
 def camera(**changes):
     from yolo_nano_ros.nodes.detector_status import CameraSnapshot
 
-    base = CameraSnapshot("front", "/robot/front/image", 30.0, 29.0, 300, 10, 290, {"p50": 12.0, "p95": 20.0},
-                          seconds_since_frame=0.03)
-    for name, value in changes.items():
-        setattr(base, name, value)
-    return base
+    return replace(CameraSnapshot("front", "/robot/front/image", 30.0, 29.0, 300, 10, 290,
+                                  {"p50": 12.0, "p95": 20.0}, seconds_since_frame=0.03), **changes)
 
 
 def test_each_camera_reports_its_rates_drops_and_latency_and_warns_when_it_goes_quiet():

@@ -69,7 +69,6 @@ def add_metadata_props(proto: Any, metadata: dict[str, str]) -> None:
         entry.key, entry.value = key, value
 
 
-
 BATCH_DIM = "batch"
 
 
