@@ -15,7 +15,8 @@ def test_make_demo_replays_a_real_bag_through_the_real_node(tmp_path):
     r = subprocess.run([sys.executable, "-m", "yolo_nano_ros.apps.demo", "--out", str(tmp_path), "--passes", "1"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "answered 12" in r.stdout and "FPS" in r.stdout and "latency" in r.stdout
+    summary = [line for line in r.stdout.splitlines() if line.startswith(("frames sent", "output rate", "end-to-end"))]
+    assert "answered 12" in r.stdout and "FPS" in r.stdout and "latency" in r.stdout, summary or r.stdout[-1500:]
     # The demo runs the fastest backend this machine has and says which (OpenVINO once make setup ran).
     from yolo_nano_ros.runtime.backend_select import openvino_unavailable_reason
 
