@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -371,7 +372,11 @@ def test_stopping_mid_stream_at_30_hz_logs_no_error_and_exits_0(launcher, probe,
             for sig in signals:
                 os.killpg(node.popen.pid, sig)
                 time.sleep(0.02)
-            code = node.popen.wait(15)
+            try:
+                code = node.popen.wait(15)
+            except subprocess.TimeoutExpired:  # say where it stands: the node's log (and stacks, if dumped)
+                raise AssertionError(f"run {run} ({what}): still running 15 s after the signal\n"
+                                     f"{node.output()[-4000:]}") from None
         finally:
             streaming.clear()
             thread.join(2)
