@@ -55,8 +55,8 @@ def test_default_launch_passes_the_package_yaml_and_nothing_over_it():
     plan = plan_launch({}, REPO_ROOT, no_rviz)
     detector = detector_of(plan)
     assert detector.parameters == (PACKAGE_YAML,)
-    assert ("image", "/camera/image_raw") in detector.remappings
-    assert ("image/compressed", "/camera/image_raw/compressed") in detector.remappings
+    assert ("image", "camera/image_raw") in detector.remappings
+    assert ("image/compressed", "camera/image_raw/compressed") in detector.remappings
     assert [n.name for n in plan.nodes] == ["yolo_nano_detector"] and plan.warnings == () and plan.namespace == ""
 
 
@@ -110,10 +110,41 @@ def test_rviz_without_rviz2_is_one_warning_and_the_detector_still_starts():
     ({"use_stats": "2"}, r"use_stats:='2' is not a boolean"),
     ({"backend": "cuda"}, r"backend:='cuda': use one of auto, tensorrt, openvino, onnxruntime, torch"),
     ({"params_file": "/nonexistent/robot.yaml"}, r"params_file:='/nonexistent/robot.yaml': no such file"),
+    # rcl refuses these as remap rules (the node used to die with an RCLError and launch exited 0)
+    ({"image": "bad name"}, r"image:='bad name' is not a ROS topic name"),
+    ({"image": "/camera/"}, r"image:='/camera/' is not a ROS topic name"),
+    ({"image": "camera/1image"}, r"image:='camera/1image' is not a ROS topic name"),
+    ({"cameras": "a", "camera_image": "bad name"}, r"camera_image:='bad name' is not a relative ROS name"),
+    ({"cameras": "a", "camera_image": "/image_raw"}, r"camera_image:='/image_raw' is not a relative ROS name"),
+    ({"cameras": "a,,b"}, r"cameras:='a,,b': entry 2 is empty"),
+    ({"cameras": "a,b,"}, r"cameras:='a,b,': entry 3 is empty"),
+    ({"namespace": "robot 1"}, r"namespace:='robot 1' is not a ROS namespace"),
 ])
 def test_bad_launch_arguments_are_one_line_errors(given, message):
     with pytest.raises(LaunchArgumentError, match=message):
         plan_launch(given, REPO_ROOT, no_rviz)
+
+
+@pytest.mark.parametrize("image", ["camera/image_raw", "/camera/color/image_raw", "~/image", "cam_0/image_raw"])
+def test_valid_topic_arguments_pass_unchanged(image):
+    assert ("image", image) in detector_of(plan_launch({"image": image}, REPO_ROOT, no_rviz)).remappings
+
+
+def test_the_default_input_is_relative_so_a_namespace_moves_it_with_the_outputs():
+    """image_pipeline's convention: relative names, remapped; `namespace:=robot1` gives /robot1/camera/image_raw
+    in and /robot1/detections out (an absolute default used to leave the input at /camera/image_raw)."""
+    plan = plan_launch({"namespace": "robot1"}, REPO_ROOT, no_rviz)
+    remapped = dict(detector_of(plan).remappings)
+    assert not remapped["image"].startswith("/") and plan.namespace == "robot1"
+
+
+def test_stats_node_watches_each_cameras_detections():
+    plan = plan_launch({"cameras": "front,rear", "use_stats": "true"}, REPO_ROOT, no_rviz)
+    stats = next(n for n in plan.nodes if n.executable == "yolo_nano_stats")
+    assert {"detection_topics": ["front/detections", "rear/detections"]} in stats.parameters
+    single = plan_launch({"use_stats": "true"}, REPO_ROOT, no_rviz)
+    stats = next(n for n in single.nodes if n.executable == "yolo_nano_stats")
+    assert not any(isinstance(entry, dict) and "detection_topics" in entry for entry in stats.parameters)
 
 
 def run_launch_file_with_the_double(monkeypatch, configurations: dict[str, str]):
@@ -144,7 +175,7 @@ def test_the_launch_file_maps_the_plan_onto_launch_ros_nodes(monkeypatch, tmp_pa
     detector, stats = (a.kwargs for a in actions)
     assert detector["executable"] == "yolo_nano_detector" and detector["namespace"] == "front"
     assert detector["parameters"] == [PACKAGE_YAML, str(params)]
-    assert ("image", "/camera/image_raw") in detector["remappings"]
+    assert ("image", "camera/image_raw") in detector["remappings"]
     assert stats["executable"] == "yolo_nano_stats"
     assert warnings == ["rviz:=true but rviz2 is not installed here (apt install ros-$ROS_DISTRO-rviz2); "
                         "starting without RViz"]

@@ -13,16 +13,21 @@ No rclpy or launch import here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from yolo_nano_ros.errors import YoloNanoError
-from yolo_nano_ros.nodes.camera_topics import CameraConfigError, camera_names
+from yolo_nano_ros.nodes.camera_topics import CAMERA_NAME, CameraConfigError, camera_names
 from yolo_nano_ros.runtime.backend_select import BACKENDS
 
 PACKAGE = "yolo_nano_ros"
+# rcl_validate_topic_name's rules, less substitutions ({node}): camera_topics.CAMERA_NAME (a relative name),
+# optionally absolute (/) or private (~/).
+TOPIC = re.compile(r"(/|~/)?" + CAMERA_NAME.pattern)
+NAMESPACE = re.compile(r"/?" + CAMERA_NAME.pattern)
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
@@ -38,8 +43,9 @@ class LaunchArgument:
 
 # Empty defaults mean "not given": the YAML files decide. Their values are documented in config/*.yaml.
 ARGUMENTS: dict[str, LaunchArgument] = {
-    "image": LaunchArgument("/camera/image_raw", "input image topic (with compressed:=true the base topic; "
-                                                 "/compressed is appended)"),
+    "image": LaunchArgument("camera/image_raw", "input image topic (with compressed:=true the base topic; "
+                                                "/compressed is appended); relative names are resolved in "
+                                                "`namespace`, a name starting with / is used as it is"),
     "compressed": LaunchArgument("", "true: subscribe to <image>/compressed (sensor_msgs/CompressedImage); "
                                      "empty = the YAML's value (false)"),
     "cameras": LaunchArgument("", "comma-separated camera names C: one detector, batched, for all of them; each "
@@ -90,6 +96,19 @@ def parse_bool(name: str, value: str) -> bool:
     raise LaunchArgumentError(f"launch argument {name}:={value!r} is not a boolean (use true or false)")
 
 
+def topic_argument(name: str, value: str, relative_only: bool = False) -> str:
+    """`value` if it is a valid ROS topic name (rcl's rules: tokens of letters, digits and _, not starting with
+    a digit, joined by /; absolute with a leading /, or ~ for the node's private namespace), else a
+    LaunchArgumentError naming the argument and the rule, so no node starts with a remap rcl refuses."""
+    pattern = CAMERA_NAME if relative_only else TOPIC
+    if not pattern.fullmatch(value):
+        rule = ("a relative ROS name: letters, digits and _, joined by /, no leading / or digit" if relative_only
+                else "a ROS topic name: letters, digits and _, joined by /, a token not starting with a digit; "
+                     "a leading / makes it absolute")
+        raise LaunchArgumentError(f"launch argument {name}:={value!r} is not {rule}")
+    return value
+
+
 def executable_in_ament_index(package: str, executable: str) -> bool:
     """Whether launch_ros could start `package`'s `executable` (it looks in <prefix>/lib/<package>/)."""
     try:
@@ -123,15 +142,20 @@ def plan_launch(given: Mapping[str, str], share_dir: Path,
         overrides["backend"] = args["backend"].strip()
     if args["compressed"].strip():
         overrides["compressed"] = parse_bool("compressed", args["compressed"])
-    image = args["image"].strip() or ARGUMENTS["image"].default
+    image = topic_argument("image", args["image"].strip() or ARGUMENTS["image"].default)
     remappings = [("image", image), ("image/compressed", image.rstrip("/") + "/compressed")]
     if args["cameras"].strip():
+        entries = [c.strip() for c in args["cameras"].split(",")]
+        if "" in entries:
+            raise LaunchArgumentError(f"launch argument cameras:={args['cameras']!r}: entry {entries.index('') + 1} "
+                                      "is empty (comma-separated names, e.g. front,rear)")
         try:
-            cameras = camera_names(args["cameras"].split(","))
+            cameras = camera_names(entries)
         except CameraConfigError as exc:
             raise LaunchArgumentError(f"launch argument cameras:={args['cameras']!r}: {exc}") from None
         overrides["cameras"] = cameras
-        suffix = args["camera_image"].strip().strip("/") or ARGUMENTS["camera_image"].default
+        suffix = topic_argument("camera_image", args["camera_image"].strip() or ARGUMENTS["camera_image"].default,
+                                relative_only=True)
         for camera in cameras:  # relative on both sides: the namespace applies to the cameras' topics too
             remappings += [(f"{camera}/image", f"{camera}/{suffix}"),
                            (f"{camera}/image/compressed", f"{camera}/{suffix}/compressed")]
@@ -143,7 +167,9 @@ def plan_launch(given: Mapping[str, str], share_dir: Path,
     nodes = [detector]
     warnings: list[str] = []
     if parse_bool("use_stats", args["use_stats"]):
-        stats_overrides = {"power_mode": args["power_mode"].strip()} if args["power_mode"].strip() else {}
+        stats_overrides: dict[str, Any] = {"power_mode": args["power_mode"].strip()} if args["power_mode"].strip() else {}
+        if "cameras" in overrides:  # the detector publishes C/detections per camera, no plain `detections`
+            stats_overrides["detection_topics"] = [f"{camera}/detections" for camera in overrides["cameras"]]
         nodes.append(NodeSpec(PACKAGE, "yolo_nano_stats", "yolo_nano_stats", parameters=(
             str(config / "yolo_nano_stats.yaml"), *extra_files, *((stats_overrides,) if stats_overrides else ()))))
     elif args["power_mode"].strip():
@@ -154,7 +180,11 @@ def plan_launch(given: Mapping[str, str], share_dir: Path,
         else:
             warnings.append("rviz:=true but rviz2 is not installed here (apt install ros-$ROS_DISTRO-rviz2); "
                             "starting without RViz")
-    return LaunchPlan(namespace=args["namespace"].strip(), nodes=tuple(nodes), warnings=tuple(warnings))
+    namespace = args["namespace"].strip()
+    if namespace and not NAMESPACE.fullmatch(namespace):
+        raise LaunchArgumentError(f"launch argument namespace:={namespace!r} is not a ROS namespace: letters, "
+                                  "digits and _, joined by /, a token not starting with a digit")
+    return LaunchPlan(namespace=namespace, nodes=tuple(nodes), warnings=tuple(warnings))
 
 
 def ros_arguments(spec: NodeSpec, namespace: str, write_yaml: Callable[[dict[str, Any]], Path]) -> list[str]:
