@@ -167,7 +167,8 @@ def plan_launch(given: Mapping[str, str], share_dir: Path,
     nodes = [detector]
     warnings: list[str] = []
     if parse_bool("use_stats", args["use_stats"]):
-        stats_overrides: dict[str, Any] = {"power_mode": args["power_mode"].strip()} if args["power_mode"].strip() else {}
+        power_mode = args["power_mode"].strip()
+        stats_overrides: dict[str, Any] = {"power_mode": power_mode} if power_mode else {}
         if "cameras" in overrides:  # the detector publishes C/detections per camera, no plain `detections`
             stats_overrides["detection_topics"] = [f"{camera}/detections" for camera in overrides["cameras"]]
         nodes.append(NodeSpec(PACKAGE, "yolo_nano_stats", "yolo_nano_stats", parameters=(
