@@ -212,3 +212,32 @@ def test_openvino_compiles_single_frames_unless_asked_for_batches():
     assert batched.compiled.inputs[0].get_partial_shape()[0].is_dynamic
     frames = np.zeros((3, 320, 320, 3), np.uint8)
     assert [m.shape[0] for m in batched.infer(frames)] == [3, 3, 3]
+
+
+def test_quantize_leaves_the_working_directory_and_temp_folder_as_they_were(tmp_path, monkeypatch):
+    """ONNX Runtime's symbolic shape inference saves sym_shape_infer_temp.onnx and uuid-named .data files into
+    the current directory when it fails (69 MB landed in the repository that way). Here it is made to fail
+    (the batch-axis model handed over as it is, not as the batch-1 copy quantize makes) and then to
+    succeed: the working directory stays empty, no temporary folder stays behind, the failure is one line."""
+    pytest.importorskip("onnx")
+    import tempfile
+
+    from yolo_nano_ros.runtime import quantize
+    from yolo_nano_ros.runtime.quantize import QuantizeSettings, quantize_model
+
+    cwd, temp = tmp_path / "cwd", tmp_path / "temp"
+    cwd.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    settings = QuantizeSettings(DEMO_MODEL, tmp_path / "out" / "demo.int8.onnx", SAMPLES, calib_limit=4)
+    monkeypatch.setattr(quantize, "has_dynamic_batch", lambda _path: False)
+    with pytest.raises(ModelLoadError, match=r"quantization pre-processing failed on .*yolo_nano_coco128_voc\.onnx"):
+        quantize_model(settings, log=lambda _m: None)
+    assert sorted(p.name for p in cwd.iterdir()) == [] and sorted(p.name for p in temp.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    assert quantize_model(settings, log=lambda _m: None).is_file()
+    assert sorted(p.name for p in cwd.iterdir()) == [] and sorted(p.name for p in temp.iterdir()) == []
+    assert sorted(p.name for p in settings.out.parent.iterdir()) == ["demo.int8.onnx"]

@@ -9,9 +9,11 @@ ONNX Runtime runs NNCF's layout slower than FP32. Check accuracy with `yolo-nano
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -71,17 +73,20 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
     log(f"calibrating on {len(batches)} letterboxed images from {s.calib_images} ({s.method})")
     t0 = time.perf_counter()
     s.out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    model, out = s.model.resolve(), s.out.resolve()
+    # Everything the quantizers write goes to a temporary folder, removed on failure too: the working
+    # directory is theirs while they run (see working_directory).
+    with tempfile.TemporaryDirectory(prefix="yolo_nano_quantize_") as tmp, working_directory(Path(tmp)):
         # The quantizers' shape inference needs every dimension: calibrate a batch-1 copy, then give the
         # result the input's batch axis back.
-        dynamic = has_dynamic_batch(s.model)
-        source = save_with_batch(s.model, Path(tmp) / "batch1.onnx", batch=1) if dynamic else s.model
+        dynamic = has_dynamic_batch(model)
+        source = save_with_batch(model, Path(tmp) / "batch1.onnx", batch=1) if dynamic else model
         if s.method == "onnxruntime":
-            quantize_with_onnxruntime(source, s.out, batches)
+            quantize_with_onnxruntime(source, out, batches)
         else:
-            quantize_with_nncf(source, s.out, batches)
+            quantize_with_nncf(source, out, batches)
         if dynamic:
-            save_with_batch(s.out, s.out)
+            save_with_batch(out, out)
     description = (f"int8 static QDQ by {s.method}, per-channel weights, calibrated on {len(batches)} "
                    f"images from {s.calib_images.name}")
     write_metadata(s.out, {**meta, QUANTIZATION_KEY: description})
@@ -103,10 +108,27 @@ def quantize_with_onnxruntime(model: Path, out: Path, batches: list[np.ndarray])
 
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(model), str(prepared))  # shape inference + fusions the quantizer expects
+        try:  # shape inference + fusions the quantizer expects
+            quant_pre_process(str(model), str(prepared))
+        except Exception as exc:  # ONNX Runtime raises a bare Exception ("Incomplete symbolic shape inference")
+            raise ModelLoadError(f"ONNX Runtime's quantization pre-processing failed on {model}: {exc}") from None
         # U8 activations / S8 weights, per channel: ONNX Runtime's documented default for x86 CPUs.
         quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+
+
+@contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    """Run inside `path`: ONNX Runtime's symbolic shape inference saves `sym_shape_infer_temp.onnx` and its
+    external-data files into the current directory when it fails (onnxruntime/tools/symbolic_shape_infer.py),
+    which left 69 MB in our repository once. contextlib.chdir is Python 3.11+; the package supports 3.10.
+    The working directory is process-wide: quantize is a command-line job, never run inside a node."""
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 def quantize_with_nncf(model: Path, out: Path, batches: list[np.ndarray]) -> None:
