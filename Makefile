@@ -24,14 +24,19 @@ typecheck: setup
 # Two halves: everything not marked `ros` with ROS 2's Python packages blocked (test/blockers/no_ros: a
 # test that needs rclpy without the marker fails), then the `ros` half with ROS. pytest exits 5 when it
 # collects no tests: make treats that as a failure, as it should.
+# Both end by failing if the run left anything new in the repository (scripts/tree_clean.sh names it).
 NO_ROS := PYTHONPATH=$(CURDIR)/test/blockers/no_ros
 test: setup lint typecheck
+	@bash scripts/tree_clean.sh snapshot $(VENV)/.tree-before-test
 	$(NO_ROS) $(PY) -m pytest -m "not ros" $(PYTEST_ARGS)
 	$(PY) -m pytest -m ros $(PYTEST_ARGS)
+	@bash scripts/tree_clean.sh check $(VENV)/.tree-before-test
 
 # Every test that touches ROS (marker `ros`: rclpy, DDS, node processes, colcon), on ROS 2 Jazzy.
 test-jazzy: setup-jazzy
+	@bash scripts/tree_clean.sh snapshot $(VENV_JAZZY)/.tree-before-test
 	$(VENV_JAZZY)/bin/python -m pytest -m ros $(PYTEST_ARGS)
+	@bash scripts/tree_clean.sh check $(VENV_JAZZY)/.tree-before-test
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
