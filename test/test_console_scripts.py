@@ -36,6 +36,11 @@ CASES = [
     ("yolo-nano-jetson", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),
     ("yolo-nano-stats", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),  # the old name, for one release
     ("yolo-nano-power-sweep", ["--modes", "MODE_15W", "--out", "{tmp}/sweep"], "nvpmodel"),
+    # a user's mistake in a setting reaches the error root, not a ValueError traceback
+    ("yolo-nano", ["bench", "stages", "--input-size", "100"], "input size 100 is not a multiple of 32"),
+    ("yolo-nano", ["bench", "arch", "--networks", "no_such_net"], "unknown network 'no_such_net'"),
+    ("yolo-nano", ["train", "--data", str(COCO128_VOC_YAML), "--input-size", "100", "--epochs", "1"],
+     "input_size must be a multiple of 32"),
 ]
 
 
@@ -55,6 +60,15 @@ def test_a_known_failure_is_one_line_and_exit_2(script, args, names, tmp_path):
     assert "Traceback" not in r.stderr + r.stdout, r.stderr
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith(f"{script}: error: ") and names in last, r.stderr
+
+
+def test_detect_without_a_model_uses_the_shipped_demo_weights():
+    """As the node and the launch file do: `yolo-nano detect IMAGE` needs no --model."""
+    image = sorted((REPO_ROOT / "data" / "samples" / "images").iterdir())[0]
+    r = subprocess.run([str(BIN / "yolo-nano"), "detect", str(image), "--json", "--backend", "onnxruntime"],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert r.returncode == 0, r.stderr
+    assert '"image"' in r.stdout and "yolo_nano_coco128_voc.onnx" in r.stderr, r.stderr
 
 
 def test_a_bug_keeps_its_traceback_and_exit_1(capsys):

@@ -10,3 +10,8 @@ class YoloNanoError(Exception):
 
 class UnsafeCheckpointError(YoloNanoError, ValueError):
     """A checkpoint that holds more than tensors and plain data: refused, nothing of it was run."""
+
+
+class ConfigError(YoloNanoError, ValueError):
+    """A setting or argument that cannot mean anything (an input size that is no multiple of 32, an unknown
+    network, method or benchmark case): the message names it, the value and what it takes."""

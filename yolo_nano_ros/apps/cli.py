@@ -92,7 +92,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def postprocess_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help=".onnx, .engine or .pt")
+    p.add_argument("--model", default="", help=".onnx, .engine or .pt (default: the shipped demo weights, "
+                                              "as the node and the launch file)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp16", help="TensorRT engine / OpenVINO precision (default fp16)")
     p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
@@ -100,13 +101,15 @@ def postprocess_args(p: argparse.ArgumentParser) -> None:
 
 
 def detector_from_args(args: argparse.Namespace):  # -> Detector
+    from yolo_nano_ros.paths import resolve_model
     from yolo_nano_ros.runtime.detector import Detector
     from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
     settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms)
-    detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
+    model = resolve_model(args.model)
+    detector = Detector.from_path(model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
                                   precision=args.precision)
-    print(f"backend: {detector.backend.name} ({detector.selection_reason})", file=sys.stderr)
+    print(f"model: {model}; backend: {detector.backend.name} ({detector.selection_reason})", file=sys.stderr)
     return detector
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.model.zoo import DEFAULT_BENCH, get_network
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.calibration import calibration_batches
@@ -123,7 +124,7 @@ def make_runner(network: str, backend: str, precision: str, settings: SpeedSetti
         request = compile_model(read_model(path), ov_precision, cpu, quantized=precision == "int8"
                                 ).compiled.create_infer_request()
         return lambda: request.infer({0: x})
-    raise ValueError(f"unknown backend {backend!r}")
+    raise ConfigError(f"unknown backend {backend!r}")
 
 
 def torch_cuda_runner(network: str, precision: str, x: np.ndarray) -> Runner:
@@ -169,10 +170,10 @@ def bench_speed(settings: SpeedSettings, log: Callable[[str], None] = print) -> 
     if settings.cases is not None:
         unknown = [c for c in settings.cases if c not in ALL_CASES]
         if unknown:
-            raise ValueError(f"unknown cases {unknown}; known: {ALL_CASES}")
+            raise ConfigError(f"unknown cases {unknown}; known: {ALL_CASES}")
         missing = [c for c in settings.cases if c not in cases]
         if missing:
-            raise ValueError(f"cases not available on this machine: {missing} ({skipped})")
+            raise ConfigError(f"cases not available on this machine: {missing} ({skipped})")
         cases = list(settings.cases)
     runners: dict[tuple[str, str, str], Runner] = {}
     for network in tqdm(settings.networks, desc="prepare", unit="net", leave=False):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from yolo_nano_ros.errors import ConfigError
+
 VOC_CLASSES: tuple[str, ...] = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
     "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train",
@@ -34,7 +36,7 @@ NAMED_SETS: dict[str, tuple[str, ...]] = {"voc": VOC_CLASSES, "coco": COCO_CLASS
 def resolve_names(names: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(names, str):
         if names not in NAMED_SETS:
-            raise ValueError(f"unknown class set {names!r}; use one of {sorted(NAMED_SETS)} or a list")
+            raise ConfigError(f"unknown class set {names!r}; use one of {sorted(NAMED_SETS)} or a list")
         return NAMED_SETS[names]
     return tuple(names)
 

@@ -10,6 +10,7 @@ from tqdm import tqdm
 from yolo_nano_ros.data.annotations import Dataset, DatasetError
 from yolo_nano_ros.data.dataset_spec import load_split
 from yolo_nano_ros.data.images import read_rgb
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_metrics
 from yolo_nano_ros.runtime.detector import Detector
@@ -30,7 +31,7 @@ class EvaluationReport:
 
 def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = True) -> DetectionMetrics:
     if tuple(detector.class_names) != tuple(dataset.names):
-        raise ValueError(f"model classes {detector.class_names[:5]}... differ from the dataset's "
+        raise ConfigError(f"model classes {detector.class_names[:5]}... differ from the dataset's "
                          f"{dataset.names[:5]}...")
     gts, preds = [], []
     for sample in tqdm(dataset.samples, desc="evaluate", unit="img", disable=not progress, leave=False):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.jetson.tegrastats import OFFLINE_SENSOR_C, TegraStats, TegrastatsParseError, parse_tegrastats
 
 JTOP_SOCKET = Path("/run/jtop.sock")
@@ -240,7 +241,7 @@ def open_source(preference: str = "auto", interval_ms: int = 500, tegrastats: st
                 ) -> tuple[StatsSource, str]:
     """(source, why this one); preference is one of SOURCES."""
     if preference not in SOURCES:
-        raise ValueError(f"unknown stats source {preference!r}: use {', '.join(SOURCES)}")
+        raise ConfigError(f"unknown stats source {preference!r}: use {', '.join(SOURCES)}")
     reasons = []
     if preference in ("auto", "jtop"):
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.model.config import Activation
 
 
@@ -15,7 +16,7 @@ def make_activation(kind: Activation) -> nn.Module:
         return nn.LeakyReLU(0.1, inplace=True)
     if kind == "silu":
         return nn.SiLU(inplace=True)
-    raise ValueError(f"unknown activation {kind!r}")
+    raise ConfigError(f"unknown activation {kind!r}")
 
 
 class ConvBN(nn.Sequential):

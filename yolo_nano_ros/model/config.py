@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from yolo_nano_ros.data.class_names import VOC_CLASSES
+from yolo_nano_ros.errors import ConfigError
 
 # YOLOv3's nine anchors at 416, (w, h) in pixels, small to large: stride 8, 16, 32.
 YOLOV3_ANCHORS: tuple[tuple[tuple[float, float], ...], ...] = (
@@ -53,11 +54,11 @@ class YoloNanoConfig:
 
     def __post_init__(self) -> None:
         if self.input_size % 32:
-            raise ValueError(f"input_size must be a multiple of 32, got {self.input_size}")
+            raise ConfigError(f"input_size must be a multiple of 32, got {self.input_size}")
         if len(self.class_names) != self.num_classes:
-            raise ValueError(f"{len(self.class_names)} class names for num_classes={self.num_classes}")
+            raise ConfigError(f"{len(self.class_names)} class names for num_classes={self.num_classes}")
         if len(self.anchors) != 3 or any(len(level) != 3 for level in self.anchors):
-            raise ValueError("anchors must be 3 levels x 3 (w, h) pairs")
+            raise ConfigError("anchors must be 3 levels x 3 (w, h) pairs")
 
     @property
     def outputs_per_anchor(self) -> int:

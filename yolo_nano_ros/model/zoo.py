@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.model.baselines.nanodet import NanoDet
 from yolo_nano_ros.model.baselines.tiny_yolo import TinyYoloV2, TinyYoloV3, YoloV4Tiny
 from yolo_nano_ros.model.config import YoloNanoConfig
@@ -54,4 +55,4 @@ def get_network(name: str) -> NetworkSpec:
     try:
         return NETWORKS[name]
     except KeyError:
-        raise ValueError(f"unknown network {name!r}; choose from {', '.join(NETWORKS)}") from None
+        raise ConfigError(f"unknown network {name!r}; choose from {', '.join(NETWORKS)}") from None

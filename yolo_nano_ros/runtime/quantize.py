@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.runtime.calibration import calibration_batches
 from yolo_nano_ros.runtime.model_info import (
     QUANTIZATION_KEY,
@@ -57,7 +58,7 @@ def read_metadata(path: Path) -> dict[str, str]:
 
 def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> Path:
     if s.method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {s.method!r}")
+        raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {s.method!r}")
     if not s.model.is_file():
         raise ModelLoadError(f"model not found: {s.model}")
     meta = read_metadata(s.model)

@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.model_info import read_onnx_metadata
 from yolo_nano_ros.runtime.postprocess import HeadDecoder, PostprocessSettings, select_and_nms
@@ -29,12 +30,12 @@ def onnx_with_input_size(path: Path, size: int) -> bytes:
     import onnx
 
     if size % 32:
-        raise ValueError(f"input size {size} is not a multiple of 32 (the largest stride)")
+        raise ConfigError(f"input size {size} is not a multiple of 32 (the largest stride)")
     proto = onnx.load(str(path))
     for value in [*proto.graph.input, *proto.graph.output]:
         dims = value.type.tensor_type.shape.dim
         if len(dims) != 4:
-            raise ValueError(f"{value.name}: expected a 4-D tensor, got {len(dims)} dimensions")
+            raise ConfigError(f"{value.name}: expected a 4-D tensor, got {len(dims)} dimensions")
         h_axis, w_axis = (1, 2) if dims[3].dim_value == 3 else (2, 3)  # NHWC uint8 input or NCHW
         dims[h_axis].dim_param, dims[w_axis].dim_param = "height", "width"
     return proto.SerializeToString()
@@ -102,14 +103,14 @@ def bench_stages(model: Path, frames: Sequence[np.ndarray], input_size: int = 41
     import onnxruntime as ort
 
     if not frames:
-        raise ValueError("no frames to benchmark")
+        raise ConfigError("no frames to benchmark")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     session = ort.InferenceSession(onnx_with_input_size(model, input_size), options,
                                    providers=["CPUExecutionProvider"])
     info = read_onnx_metadata(model, session.get_modelmeta().custom_metadata_map)
     if info.uint8_input:
-        raise ValueError("bench stages measures CPU normalisation; give it a float-input model")
+        raise ConfigError("bench stages measures CPU normalisation; give it a float-input model")
     input_name = session.get_inputs()[0].name
     settings = settings or PostprocessSettings()
     decoder = HeadDecoder(info.head)
@@ -147,6 +148,6 @@ def load_frames(paths: Sequence[Path], width: int, height: int) -> list[np.ndarr
     for path in paths:
         bgr = cv2.imread(str(path))
         if bgr is None:
-            raise ValueError(f"{path}: not a readable image")
+            raise ConfigError(f"{path}: not a readable image")
         frames.append(cv2.cvtColor(cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB))
     return frames

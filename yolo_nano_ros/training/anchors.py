@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from yolo_nano_ros.data.dataset_spec import load_split
+from yolo_nano_ros.errors import ConfigError
 
 
 def wh_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
@@ -28,7 +29,7 @@ def kmeans_anchors(wh: np.ndarray, k: int = 9, seed: int = 0, iterations: int = 
     """Anchors grouped as 3 levels x 3 (small -> large) and the mean best-anchor IoU (fitness)."""
     wh = wh[(wh > 2).all(1)]
     if len(wh) < k:
-        raise ValueError(f"need at least {k} boxes for {k} anchors, got {len(wh)}")
+        raise ConfigError(f"need at least {k} boxes for {k} anchors, got {len(wh)}")
     rng = np.random.default_rng(seed)
     best: np.ndarray | None = None
     best_fit = -1.0

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from yolo_nano_ros.errors import ConfigError
+
 GraphOptimization = Literal["all", "extended", "basic", "disabled"]
 GRAPH_OPTIMIZATIONS: tuple[GraphOptimization, ...] = ("all", "extended", "basic", "disabled")
 
@@ -39,7 +41,7 @@ class CpuSettings:
 
     def __post_init__(self) -> None:
         if self.threads < 0:
-            raise ValueError(f"threads must be >= 0 (0 = all cores), got {self.threads}")
+            raise ConfigError(f"threads must be >= 0 (0 = all cores), got {self.threads}")
         if self.graph_optimization not in GRAPH_OPTIMIZATIONS:
-            raise ValueError(f"graph_optimization must be one of {', '.join(GRAPH_OPTIMIZATIONS)}, "
+            raise ConfigError(f"graph_optimization must be one of {', '.join(GRAPH_OPTIMIZATIONS)}, "
                              f"got {self.graph_optimization!r}")
