@@ -223,8 +223,9 @@ def format_speed(report: dict[str, Any], networks: Sequence[str] | None = None) 
                   f"{'network':<26}" + "".join(f"{case_label(*c):>{width}}" for c in cases)]
         for n in nets:
             lines.append(f"{n:<26}" + "".join(
-                f"{cell[(n, *c)][key]:>{width}.2f}" if (n, *c) in cell and cell[(n, *c)][key] else f"{'-':>{width}}"
-                for c in cases))
+                f"{cell[(n, b, p)][key]:>{width}.2f}" if (n, b, p) in cell and cell[(n, b, p)][key]
+                else f"{'-':>{width}}"
+                for b, p in cases))
     if report.get("skipped"):
         lines += ["", "not measured: " + "; ".join(f"{k}: {v}" for k, v in report["skipped"].items())]
     return "\n".join(lines)
@@ -236,8 +237,9 @@ def cpu_goals(report: dict[str, Any]) -> dict[str, Any]:
     cpu = [(b, p) for (n, b, p) in cell if n == "yolo-nano" and b != "torch-cuda"]
     if not cpu or ("yolo-nano", "onnxruntime", "fp32") not in cell:
         return {}
-    best = min(cpu, key=lambda c: cell[("yolo-nano", *c)]["p50_ms"])
-    nano = cell[("yolo-nano", *best)]
+    # (backend, precision) spelled out: Python 3.10 has no starred expression inside a subscript
+    best = min(cpu, key=lambda c: cell[("yolo-nano", c[0], c[1])]["p50_ms"])
+    nano = cell[("yolo-nano", best[0], best[1])]
     out: dict[str, Any] = {"best_case": case_label(*best), "yolo_nano_p50_ms": nano["p50_ms"],
                            "speedup_vs_ort_fp32": cell[("yolo-nano", "onnxruntime", "fp32")]["p50_ms"] / nano["p50_ms"]}
     if ("tiny-yolov3", *best) in cell:
