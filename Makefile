@@ -14,8 +14,12 @@ setup:
 setup-jazzy:
 	@bash scripts/setup_env.sh $(VENV_JAZZY) jazzy
 
+# ruff, and vermin: nothing in the package, the launch file or the scripts needs a Python newer than 3.10
+# (the oldest a robot runs: Humble on Ubuntu 22.04); our venvs run 3.11 only because the ROS wheels do.
+# `--exclude long`: torch.Tensor.long() is not Python 2's long.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/vermin --target=3.10- --violations --no-tips --eval-annotations --exclude long -q yolo_nano_ros launch scripts test
 
 # mypy on the package, the TensorRT layer against NVIDIA's API (tensorrt-stubs; mypy.ini).
 typecheck: setup

@@ -36,6 +36,7 @@ EXTRAS_REQUIRE = {
         "pytest-timeout>=2.3",
         "ruff==0.17.5",
         "mypy==2.4.1",
+        "vermin==1.9.2",  # the oldest Python the package needs (3.10: Humble on Ubuntu 22.04)
         "catkin-pkg==1.1.1",
         "colcon-common-extensions==0.3.0",
         "pycocotools>=2.0.8",
@@ -58,6 +59,7 @@ setup(
         (f"share/{PACKAGE}/data/samples/images", glob("data/samples/images/*.jpg")),
         (f"share/{PACKAGE}/data/samples/labels", glob("data/samples/labels/*.txt")),
     ],
+    python_requires=">=3.10",  # Humble (Ubuntu 22.04) 3.10, Jazzy and Kilted (24.04) 3.12, Lyrical (26.04) 3.14
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     zip_safe=True,
@@ -76,7 +78,6 @@ setup(
             "yolo-nano-eval = yolo_nano_ros.apps.eval_cli:main",
             "yolo_nano_stats = yolo_nano_ros.nodes.stats_node:main",
             "yolo-nano-jetson = yolo_nano_ros.apps.jetson_cli:main",
-            "yolo-nano-stats = yolo_nano_ros.apps.jetson_cli:deprecated_main",  # old name, for one release
             "yolo-nano-power-sweep = yolo_nano_ros.apps.power_sweep:main",
         ],
     },

@@ -135,3 +135,15 @@ def test_packages_import_each_other_one_way_only():
     cycles = {frozenset(edge) for edge in edges if edge[::-1] in edges}
     assert cycles - KNOWN_CYCLES.keys() == set(), "new import cycles between packages"
     assert KNOWN_CYCLES.keys() - cycles == set(), "a known cycle is gone: remove it from KNOWN_CYCLES"
+
+
+# PEP 594's dead batteries, removed in Python 3.13, and what 3.12 removed (distutils, imp, asynchat,
+# asyncore, smtpd): Lyrical on Ubuntu 26.04 runs 3.14, and no such interpreter installs here to try.
+REMOVED_MODULES = {"aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap", "msilib", "nis",
+                   "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+                   "lib2to3", "distutils", "imp", "asynchat", "asyncore", "smtpd"}
+
+
+def test_no_module_removed_from_python_3_13_or_3_12_is_imported():
+    bad = [(rel, name) for rel, _, found in modules() for name, _ in found if name.split(".")[0] in REMOVED_MODULES]
+    assert bad == []
