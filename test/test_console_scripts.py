@@ -34,7 +34,6 @@ CASES = [
     ("yolo-nano-demo", ["--model", f"{MISSING}.onnx", "--out", "{tmp}/demo"], f"model file not found: {MISSING}.onnx"),
     ("yolo-nano-node-bench", ["--model", f"{MISSING}.onnx"], f"model file not found: {MISSING}.onnx"),
     ("yolo-nano-jetson", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),
-    ("yolo-nano-stats", ["parse", f"{MISSING}.log"], f"{MISSING}.log"),  # the old name, for one release
     ("yolo-nano-power-sweep", ["--modes", "MODE_15W", "--out", "{tmp}/sweep"], "nvpmodel"),
     # a user's mistake in a setting reaches the error root, not a ValueError traceback
     ("yolo-nano", ["bench", "stages", "--input-size", "100"], "input size 100 is not a multiple of 32"),

@@ -156,10 +156,6 @@ def test_parse_command_on_a_logfile_and_stdin(tmp_path):
     piped = subprocess.run([str(exe), "parse"], input=SAMPLES[2]["line"] + "\n", capture_output=True, text=True,
                            timeout=60, check=True)
     assert json.loads(piped.stdout)["power_total_rule"] == "input rail VDD_IN"
-    # The old name runs the same command and says it was renamed.
-    old = subprocess.run([str(exe.with_name("yolo-nano-stats")), "parse", str(log)], capture_output=True, text=True,
-                         timeout=60, check=True)
-    assert old.stdout == out.stdout and "renamed yolo-nano-jetson" in old.stderr
 
 
 def test_parse_lines_counts_failures(capsys):

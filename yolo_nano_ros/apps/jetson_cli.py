@@ -1,5 +1,4 @@
-"""`yolo-nano-jetson`: tegrastats parsing and Jetson power modes from the shell (`yolo-nano-stats`, the
-old name, still works for one release and says so).
+"""`yolo-nano-jetson`: tegrastats parsing and Jetson power modes from the shell.
 
   yolo-nano-jetson parse [FILE]     one JSON object per line (stdin by default; `tegrastats --logfile` files too)
   yolo-nano-jetson modes            the board's power modes and the current one
@@ -84,12 +83,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-NAME, OLD_NAME = "yolo-nano-jetson", "yolo-nano-stats"  # the old name was one character from the node's
+NAME = "yolo-nano-jetson"
 
 
 @console_script(NAME)
-def main(argv: list[str] | None = None, prog: str = NAME) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=NAME, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="tegrastats lines -> JSON, one object per line")
@@ -105,13 +104,6 @@ def main(argv: list[str] | None = None, prog: str = NAME) -> int:
     p.set_defaults(func=cmd_watch)
     args = parser.parse_args(argv)
     return int(args.func(args))
-
-
-@console_script(OLD_NAME)
-def deprecated_main(argv: list[str] | None = None) -> int:
-    """`yolo-nano-stats`: the same commands, with a note on stderr (goes in the release after 0.1)."""
-    print(f"{OLD_NAME}: renamed {NAME} (the old name goes in the next release)", file=sys.stderr)
-    return main.__wrapped__(argv, prog=OLD_NAME)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
