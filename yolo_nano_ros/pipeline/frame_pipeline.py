@@ -1,8 +1,7 @@
-"""Latest-frame-wins hand-off between a subscription callback and an inference thread, and rate meters.
+"""Rate meters: input and output rates of the detector's cameras, in events per second. No rclpy.
 
-A camera at 30 Hz into a 15 Hz model must not build a queue: latency would grow without bound and the
-detector would run on stale frames. The slot holds one frame; a new frame replaces an unprocessed one
-and the replacement is counted as a drop. No rclpy.
+(The latest-frame-wins hand-off between subscriptions and the inference thread is
+pipeline/camera_batcher.py.)
 """
 
 from __future__ import annotations
@@ -11,41 +10,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
-
-
-class LatestFrameSlot(Generic[T]):
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._item: T | None = None
-        self._closed = False
-        self.received = 0
-        self.dropped = 0
-
-    def put(self, item: T) -> bool:
-        """Store the newest frame; returns True when it replaced one that was never processed."""
-        with self._cond:
-            replaced = self._item is not None
-            self._item = item
-            self.received += 1
-            self.dropped += replaced
-            self._cond.notify()
-            return replaced
-
-    def take(self, timeout: float | None = None) -> T | None:
-        """The newest frame, waiting up to `timeout`; None on timeout or when closed."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._item is not None or self._closed, timeout):
-                return None
-            item, self._item = self._item, None
-            return item
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
 
 
 def rate_hz(times: Sequence[float]) -> float:
