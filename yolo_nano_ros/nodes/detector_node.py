@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
-from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import State, TransitionCallbackReturn
@@ -40,6 +40,7 @@ from yolo_nano_ros.msgs.image_encodings import (
     image_message_to_array,
 )
 from yolo_nano_ros.nodes.camera_topics import CameraConfigError, CameraTopics, batch_limit, camera_topics
+from yolo_nano_ros.nodes.declare_parameters import declare_schema
 from yolo_nano_ros.nodes.detector_status import (
     MODEL_NOT_LOADED,
     CameraSnapshot,
@@ -60,7 +61,6 @@ from yolo_nano_ros.nodes.parameters import (
     DETECTOR_PARAMETERS,
     DETECTOR_READ_ONLY,
     RUNTIME_PARAMETERS,
-    STRING_ARRAY,
 )
 from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.pipeline.camera_batcher import CameraBatcher
@@ -79,6 +79,7 @@ except ImportError:  # Humble
     from rclpy.qos_event import SubscriptionEventCallbacks
 
 NODE_NAME = "yolo_nano_detector"
+START_UP_ONLY = frozenset({"executor", "exit_with_parent", "diagnostics_period"})
 ERROR_LOG_PERIOD_S = 5.0
 
 
@@ -124,10 +125,7 @@ class DecodedFrame:
 class DetectorNode(LifecycleNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(NODE_NAME, **kwargs)
-        for name, (default, doc) in DETECTOR_PARAMETERS.items():
-            value = Parameter.Type.STRING_ARRAY if default == STRING_ARRAY else default
-            self.declare_parameter(name, value, ParameterDescriptor(description=doc,
-                                                                    read_only=name in DETECTOR_READ_ONLY))
+        declare_schema(self, DETECTOR_PARAMETERS, DETECTOR_READ_ONLY)
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.detector: Detector | None = None
@@ -188,9 +186,9 @@ class DetectorNode(LifecycleNode):
             self.detector.settings = self._settings(changes)
             if "conf_threshold" in changes and self.pub_labels is not None:
                 self.pub_labels.publish(label_info_msg(self.detector.class_names, float(changes["conf_threshold"])))
-        if "executor" in changes:
-            self.get_logger().info("executor is read at start-up only; restart the node to change it")
-        deferred = changes.keys() - RUNTIME_PARAMETERS - {"autostart", "diagnostics_period", "executor"}
+        for key in START_UP_ONLY & changes.keys():
+            self.get_logger().info(f"{key} is read at start-up only; restart the node to change it")
+        deferred = changes.keys() - RUNTIME_PARAMETERS - START_UP_ONLY - {"autostart"}
         if deferred:
             self.get_logger().info(f"{', '.join(sorted(deferred))} will take effect at the next configure")
         return SetParametersResult(successful=True)
@@ -246,6 +244,7 @@ class DetectorNode(LifecycleNode):
                              reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
         self.pub_labels.publish(label_info_msg(detector.class_names, float(self.p("conf_threshold"))))
+        self.last_error = ""  # a failed configure before this one is history: the status says the present
         self.state_message = "configured"
         return TransitionCallbackReturn.SUCCESS
 
@@ -507,7 +506,7 @@ def main(args: list[str] | None = None) -> None:
             if node.state_message == "configured":
                 node.trigger_activate()
 
-    spin_node(node, executor, autostart)
+    spin_node(node, executor, autostart, exit_with_parent=bool(node.p("exit_with_parent")))
 
 
 if __name__ == "__main__":

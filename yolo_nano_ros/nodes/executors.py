@@ -33,6 +33,7 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from yolo_nano_ros.nodes.parameters import EXECUTOR_KINDS
+from yolo_nano_ros.nodes.parent_watch import watch_parent
 
 SPIN_TIMEOUT_S = 0.1  # how often the loop looks at rclpy.ok() and stop requests; work wakes it at once
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -40,7 +41,9 @@ TEARDOWN_LIMIT_S = 10.0
 
 
 def init_ros(args: list[str] | None = None) -> None:
-    """rclpy.init without rclpy's signal handlers (spin_node installs ones that stop in order)."""
+    """rclpy.init without rclpy's signal handlers (spin_node installs ones that stop in order). `kill -USR1`
+    prints every thread's stack to stderr: where a node that seems stuck is, without stopping it."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
 
 
@@ -89,12 +92,22 @@ def spin_until_shutdown(executor: Executor, context: rclpy.Context | None = None
         executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
 
 
-def spin_node(node: Node, executor: Executor, start: Callable[[], None] | None = None) -> None:
-    """A node main's ending: `start()` (e.g. lifecycle transitions), spin until SIGINT, SIGTERM or an external
-    shutdown, then destroy the node (which stops its threads) and only then shut rclpy down, so nothing
-    publishes or logs through a context that is gone."""
+def spin_node(node: Node, executor: Executor, start: Callable[[], None] | None = None,
+              exit_with_parent: bool = True) -> None:
+    """A node main's ending: `start()` (e.g. lifecycle transitions), spin until SIGINT, SIGTERM, an external
+    shutdown or (with `exit_with_parent`) the death of the process that started this one, then destroy the
+    node (which stops its threads) and only then shut rclpy down, so nothing publishes or logs through a
+    context that is gone."""
     stop = threading.Event()
+
+    def parent_died(parent: int) -> None:
+        node.get_logger().warning(f"the process that started this node ({parent}) has ended: stopping "
+                                  "(exit_with_parent: false keeps a node started on purpose in the background)")
+        stop.set()
+
     with stop_on_signals(stop):
+        if exit_with_parent:
+            watch_parent(parent_died, stop)
         try:
             if start is not None:
                 start()

@@ -10,6 +10,9 @@ ExecutorKind = Literal["events", "single_threaded"]
 EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("events", "single_threaded")
 STRING_ARRAY = "STRING_ARRAY"  # a default for a string array declared without a value (rclpy's STRING_ARRAY type)
 
+EXIT_WITH_PARENT_DOC = ("stop (cleanly) when the process that started the node dies, e.g. ros2 launch ended by "
+                        "SIGTERM or SIGKILL; false for a node daemonised on purpose (read at start-up)")
+
 RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
 # Files the node opens, fixed at start-up: the ROS graph is unauthenticated without SROS2, and an engine
 # file can carry TensorRT plugins (native code), so no peer may point the node at another file or folder.
@@ -46,6 +49,7 @@ DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
     "qos_depth": (1, "input queue depth (1: latest frame only)"),
     "autostart": (True, "configure and activate at start-up"),
     "diagnostics_period": (1.0, "seconds between /diagnostics messages"),
+    "exit_with_parent": (True, EXIT_WITH_PARENT_DOC),
     "executor": ("events", f"rclpy executor: {' | '.join(EXECUTOR_KINDS)} (events falls back to single_threaded "
                            "where rclpy lacks it; read at start-up)"),
 }
@@ -65,8 +69,19 @@ STATS_PARAMETERS: dict[str, tuple[Any, str]] = {
     "jetson_clocks": ("unchanged", "unchanged | on | off, applied at start-up"),
     "command_timeout_s": (10.0, "timeout for each nvpmodel / jetson_clocks call"),
     "tegrastats_path": ("tegrastats", "tegrastats executable (name on PATH or a path)"),
+    "exit_with_parent": (True, EXIT_WITH_PARENT_DOC),
 }
 
+
+# Closed ranges (inclusive) the nodes put into the parameter descriptors: `ros2 param describe` shows them
+# and rclpy refuses a value outside before the node sees it. A start-up value outside is logged and the
+# default used (the node must not die of a typo in a YAML).
+PARAMETER_RANGES: dict[str, tuple[float, float]] = {
+    "conf_threshold": (0.0, 1.0), "nms_threshold": (0.0, 1.0), "max_detections": (1, 100_000),
+    "cpu_threads": (0, 1024), "max_batch": (0, 1024), "qos_depth": (1, 10_000), "diagnostics_period": (0.01, 3600.0),
+    "interval_ms": (10, 3_600_000), "window_s": (0.1, 86_400.0), "publish_period_s": (0.01, 3600.0),
+    "command_timeout_s": (0.1, 3600.0),
+}
 
 # What the graph must not change once the node runs: rclpy refuses to set these.
 STATS_READ_ONLY = frozenset({"allow_reboot", "allow_runtime_power_mode"})

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -29,6 +29,7 @@ from vision_msgs.msg import Detection2DArray
 from yolo_nano_ros.jetson.efficiency import EfficiencyWindow
 from yolo_nano_ros.jetson.power_modes import PowerMode, PowerModeControl, PowerModeError, clocks_label
 from yolo_nano_ros.jetson.sources import StatsSample, StatsSource, open_source
+from yolo_nano_ros.nodes.declare_parameters import declare_schema
 from yolo_nano_ros.nodes.executors import init_ros, spin_node
 from yolo_nano_ros.nodes.messages import diagnostic_status
 from yolo_nano_ros.nodes.parameters import STATS_PARAMETERS, STATS_READ_ONLY
@@ -43,11 +44,8 @@ NODE_NAME = "yolo_nano_stats"
 class StatsNode(Node):
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
-        for name, (default, doc) in STATS_PARAMETERS.items():
-            # YAML turns `on` into true and `15` into an integer: accept any type, read as text.
-            dynamic = name in ("power_mode", "jetson_clocks")
-            self.declare_parameter(name, default, ParameterDescriptor(description=doc, dynamic_typing=dynamic,
-                                                                      read_only=name in STATS_READ_ONLY))
+        # YAML turns `on` into true and `15` into an integer: power_mode and jetson_clocks take any type.
+        declare_schema(self, STATS_PARAMETERS, STATS_READ_ONLY, dynamic=("power_mode", "jetson_clocks"))
         self.throttle = ErrorThrottle(5.0)
         self.errors: dict[str, int] = {}
         self.last_error = ""
@@ -231,7 +229,7 @@ def main(args: list[str] | None = None) -> None:
     node = StatsNode()
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    spin_node(node, executor)
+    spin_node(node, executor, exit_with_parent=bool(node.get_parameter("exit_with_parent").value))
 
 
 if __name__ == "__main__":
