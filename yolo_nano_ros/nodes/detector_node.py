@@ -9,6 +9,9 @@ With `cameras` (names C), each camera has its own slot and topics (C/image in, C
 C/debug_image out); the worker takes the newest frame of every camera that has one and runs them as one
 batched inference (pipeline/camera_batcher.py), so N cameras share one model, one set of inference threads
 and one process. A bad frame skips only itself; a camera that stops never stalls the others.
+
+What happens to a batch (decode, batched inference and its per-frame fallback, the answer stages, stage
+times) is pipeline/frame_processor.py, plain Python; this node keeps parameters, topics and messages.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import ParameterUninitializedException
@@ -32,13 +34,8 @@ from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
-from yolo_nano_ros.msgs.image_cdr import CdrDecodeError, SerializedImageDecoder
-from yolo_nano_ros.msgs.image_encodings import (
-    ColorOrder,
-    ImageConversionError,
-    array_to_rgb8,
-    image_message_to_array,
-)
+from yolo_nano_ros.msgs.image_cdr import SerializedImageDecoder
+from yolo_nano_ros.msgs.image_encodings import array_to_rgb8
 from yolo_nano_ros.nodes.camera_topics import CameraConfigError, CameraTopics, batch_limit, camera_topics
 from yolo_nano_ros.nodes.declare_parameters import declare_schema
 from yolo_nano_ros.nodes.detector_status import (
@@ -67,9 +64,10 @@ from yolo_nano_ros.pipeline.camera_batcher import CameraBatcher
 from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
 from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 from yolo_nano_ros.pipeline.frame_pipeline import RateMeter
+from yolo_nano_ros.pipeline.frame_processor import FrameAnswer, FrameProcessor, ReceivedFrame
 from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
-from yolo_nano_ros.runtime.detector import DetectionResult, Detector
+from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
 
@@ -82,15 +80,6 @@ NODE_NAME = "yolo_nano_detector"
 START_UP_ONLY = frozenset({"executor", "exit_with_parent", "diagnostics_period"})
 ERROR_LOG_PERIOD_S = 5.0
 
-
-
-@dataclass(frozen=True)
-class ReceivedFrame:
-    """A message and when it arrived: perf_counter for the hand-off, the node clock for transport."""
-
-    msg: Image | CompressedImage | bytes  # bytes: serialized, from a raw subscription
-    arrival_perf_s: float
-    arrival_clock_ns: int
 
 
 @dataclass
@@ -109,17 +98,6 @@ class CameraPort:
     errors: int = 0
     last_error: str = ""
     last_frame_s: float | None = None  # monotonic
-
-
-@dataclass
-class DecodedFrame:
-    port: CameraPort
-    frame: ReceivedFrame
-    header: Any
-    image: np.ndarray  # HxWx3 uint8
-    order: ColorOrder
-    handoff_ms: float
-    convert_ms: float
 
 
 class DetectorNode(LifecycleNode):
@@ -141,7 +119,7 @@ class DetectorNode(LifecycleNode):
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
         self.last_error = ""
         self.state_message = "unconfigured"
-        self.decoder: SerializedImageDecoder | None = None
+        self.processor = FrameProcessor(self._report)  # made again at activate, with its message decoder
         self.detections_serializer: DetectionArraySerializer | None = None
         self.pub_labels: Any = None  # exists between configure and cleanup
         self._worker: threading.Thread | None = None
@@ -262,12 +240,13 @@ class DetectorNode(LifecycleNode):
                          else ReliabilityPolicy.BEST_EFFORT)
         events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
         compressed = bool(self.p("compressed"))  # the topics were named at configure, with its value then
-        self.decoder = SerializedImageDecoder(compressed) if self.p("zero_copy_input") else None
+        decoder = SerializedImageDecoder(compressed) if self.p("zero_copy_input") else None
+        self.processor = FrameProcessor(self._report, decoder)
         msg_type = CompressedImage if compressed else Image
         for port in self.ports.values():
             port.subscription = self.create_subscription(
                 msg_type, port.topics.image, lambda msg, port=port: self._on_image(msg, port), qos,
-                event_callbacks=events, raw=self.decoder is not None)
+                event_callbacks=events, raw=decoder is not None)
         self.batcher = CameraBatcher(list(self.ports), self.batcher.max_batch)
         self._running.set()
         self._worker = threading.Thread(target=self._inference_loop, name="yolo_nano_inference", daemon=True)
@@ -275,7 +254,7 @@ class DetectorNode(LifecycleNode):
         self.state_message = "active"
         topics = ", ".join(port.subscription.topic_name for port in self.ports.values())
         self.get_logger().info(f"listening on {topics} ({reliability}, depth {qos.depth}, "
-                               f"{'serialized, decoded in place' if self.decoder else 'rclpy messages'})")
+                               f"{'serialized, decoded in place' if decoder else 'rclpy messages'})")
         return TransitionCallbackReturn.SUCCESS
 
     def _stop_worker(self) -> None:
@@ -345,92 +324,32 @@ class DetectorNode(LifecycleNode):
                 except Exception as exc:  # never let one batch kill the worker
                     self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
 
-    def _decode_or_skip(self, port: CameraPort, frame: ReceivedFrame) -> DecodedFrame | None:
-        """_decode, with anything unforeseen in one frame skipping that frame only (logged for its camera)."""
-        try:
-            return self._decode(port, frame)
-        except Exception as exc:
-            self._error("image", f"frame skipped ({port.topics.label}): {type(exc).__name__}: {exc}",
-                        type(exc).__name__, port)
-            return None
-
-    def _decode(self, port: CameraPort, frame: ReceivedFrame) -> DecodedFrame | None:
-        """The frame as pixels, or None (logged and counted for its camera) when it cannot be read."""
-        t0 = time.perf_counter()
-        camera = port.topics.camera
-        if isinstance(frame.msg, bytes):
-            if self.decoder is None:  # deactivated while this frame waited
-                return None
-            try:
-                msg = self.decoder.decode(frame.msg)
-            except CdrDecodeError as exc:
-                self._error("image", f"frame skipped{f' ({camera})' if camera else ''}: {exc}",
-                            "undecodable message", port)
-                return None
-        else:
-            msg = frame.msg
-        header = msg.header  # rclpy's, or the decoded message's: converted only where rclpy needs its own
-        try:
-            image, order = image_message_to_array(msg)
-        except ImageConversionError as exc:
-            reason = exc.reason  # e.g. "truncated image", "unsupported encoding '32FC1'"
-            source = f"{camera}: " if camera else ""
-            self._error("image", f"frame skipped ({source}{header.frame_id or 'no frame_id'}): {exc}", reason, port)
-            return None
-        return DecodedFrame(port, frame, header, image, order, (t0 - frame.arrival_perf_s) * 1e3,
-                            (time.perf_counter() - t0) * 1e3)
-
-    def _infer(self, detector: Detector, frames: list[DecodedFrame]) -> list[DetectionResult | None]:
-        """One batched call; if the backend refuses the batch, one call per frame, so a frame it cannot take
-        costs only itself (None, logged for its camera)."""
-        try:
-            batched = detector.detect_many([(f.image, f.order) for f in frames])
-        except Exception as exc:
-            if len(frames) == 1:
-                raise
-            batch_error = exc
-        else:
-            return list(batched)
-        results: list[DetectionResult | None] = []
-        for f in frames:
-            try:
-                results.append(detector.detect(f.image, f.order))
-            except Exception as exc:
-                self._error("inference", f"frame skipped ({f.port.topics.label}): {type(exc).__name__}: {exc} "
-                            f"(the batch of {len(frames)} failed: {batch_error})", type(exc).__name__, f.port)
-                results.append(None)
-        return results
+    def _report(self, kind: str, message: str, detail_key: str, camera: str) -> None:
+        self._error(kind, message, detail_key, self.ports.get(camera))
 
     def _process(self, batch: list[tuple[str, ReceivedFrame]]) -> None:
         detector = self.detector
         if detector is None or not self.ports:
             return
-        frames = [decoded for camera, frame in batch
-                  if (port := self.ports.get(camera)) is not None and (decoded := self._decode_or_skip(port, frame))]
-        if not frames:
-            return
-        for f, result in zip(frames, self._infer(detector, frames), strict=True):
-            if result is None:
-                continue
+        for answer in self.processor.process(detector, [(c, f) for c, f in batch if c in self.ports]):
+            f, port = answer.decoded, self.ports[answer.decoded.camera]
             t0 = time.perf_counter()
             try:
-                self._publish(detector, f, result)
+                self._publish(detector, port, answer)
             except Exception as exc:  # one frame's answer failing must not cost the batch's others theirs
-                self._error("publish", f"answer for {f.port.topics.label} not published: {type(exc).__name__}: "
-                            f"{exc}", type(exc).__name__, f.port)
+                self._error("publish", f"answer for {port.topics.label} not published: {type(exc).__name__}: "
+                            f"{exc}", type(exc).__name__, port)
                 continue
-            publish_ms = (time.perf_counter() - t0) * 1e3
-            for key, value in (("handoff", f.handoff_ms), ("convert", f.convert_ms),
-                               ("pre", result.times.pre_ms), ("infer", result.times.infer_ms),
-                               ("post", result.times.post_ms), ("publish", publish_ms)):
-                self.latency[key].add(value)
+            for key, value in (*answer.stage_ms.items(), ("publish", (time.perf_counter() - t0) * 1e3)):
+                if key in self.latency:
+                    self.latency[key].add(value)
             stamp = stamp_ns(f.header)
             if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
                 self.latency["transport"].add((f.frame.arrival_clock_ns - stamp) * 1e-6)
                 self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp) * 1e-6)
 
-    def _publish(self, detector: Detector, f: DecodedFrame, result: DetectionResult) -> None:
-        port = f.port
+    def _publish(self, detector: Detector, port: CameraPort, answer: FrameAnswer) -> None:
+        f, result = answer.decoded, answer.result
         if port.pub_detections is None:
             return
         port.pub_detections.publish(self._detections_out(f.header, result.detections, detector.class_names))
