@@ -18,6 +18,7 @@ INSTALL_REQUIRES = [
     "psutil>=5.9",
     "tqdm>=4.66",
     "matplotlib>=3.7",
+    "scipy>=1.8",  # the tracker's Hungarian assignment (python3-scipy: 1.8 on Ubuntu 22.04)
     "Pillow>=9",  # reads a compressed image's declared size before OpenCV decodes it (decompression bombs)
 ]
 EXTRAS_REQUIRE = {

@@ -20,7 +20,7 @@ def test_a_healthy_node_is_ok_with_its_state_and_every_value():
     assert values == {"state": "active", "input_rate_hz": 30.0, "processed_fps": 29.5, "frames_received": 300,
                       "frames_dropped": 5, "debug_images_drawn": 0, "model": "/m/model.onnx",
                       "backend": "openvino:CPU", "precision": "bf16", "cpu_ms_per_frame": "n/a",
-                      "infer_ms_p50": 7.0, "infer_ms_p95": 9.5}
+                      "tracker": "none", "active_tracks": 0, "infer_ms_p50": 7.0, "infer_ms_p95": 9.5}
 
 
 def test_frame_errors_warn_with_the_last_one_and_count_each_kind():
@@ -35,7 +35,15 @@ def test_no_model_is_an_error_saying_why_and_has_no_backend():
                                                       errors={"model": 1}, last_error="model file not found: /x"))
     assert (level, message) == (StatusLevel.ERROR, "model file not found: /x")
     assert "backend" not in values and values["state"] == MODEL_NOT_LOADED
-    assert [int(level) for level in StatusLevel] == [0, 1, 2], "diagnostic_msgs' OK, WARN, ERROR"
+
+
+@pytest.mark.ros
+def test_status_levels_are_diagnostic_msgs_own():
+    """Against the message package's constants, not a restatement of ours (bytes of one octet in rclpy)."""
+    from diagnostic_msgs.msg import DiagnosticStatus
+
+    assert [bytes([level]) for level in StatusLevel] == [DiagnosticStatus.OK, DiagnosticStatus.WARN,
+                                                          DiagnosticStatus.ERROR]
 
 
 def test_cpu_per_frame_divides_the_process_clock_by_the_frames_answered():

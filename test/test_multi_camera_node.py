@@ -230,3 +230,50 @@ def test_a_model_without_a_batch_axis_answers_every_camera_one_call_per_frame(la
     by_name = statuses(diags, where=lambda s: int(s["camera right"]["frames_answered"]) >= 5)
     assert by_name["detector"]["batch_axis"] == "False" and by_name["detector"]["batch_sizes"].startswith("1:")
     assert " " not in by_name["detector"]["batch_sizes"], "every call took one frame"
+
+
+def test_track_ids_persist_per_camera_are_unique_across_the_node_and_none_leaves_them_empty(launcher, probe,
+                                                                                            camera):
+    """Each camera streams its photo with advancing stamps: after min_hits frames every detection carries a
+    track ID `C/N`; the same object keeps its ID frame after frame; the two cameras' IDs never collide
+    though each counts from 1; `tracker none` at run time leaves Detection2D.id empty."""
+    names = ["front", "rear"]
+    start_detector(launcher, f"model:={DEMO_MODEL}", cameras_param(names), "conf_threshold:=0.1",
+                   "diagnostics_period:=0.3")
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    dets = {c: probe.collect(Detection2DArray, f"{c}/detections") for c in names}
+    pubs = {c: camera(c, Image, f"{c}/image", camera_qos()) for c in names}
+    for c in names:
+        assert probe.wait_for_subscribers(pubs[c], timeout=20)
+
+    def stream(frames: int) -> None:
+        for k in range(frames):
+            for c in names:
+                msg = camera_frame(c, k)
+                msg.header.stamp.sec, msg.header.stamp.nanosec = 2000 + k // 10, (k % 10) * 100_000_000
+                pubs[c].publish(msg)
+            time.sleep(0.1)  # 10 Hz, stamps 0.1 s apart: every frame answered
+
+    stream(12)
+    assert wait_until(lambda: all(len(dets[c]) >= 8 for c in names), 20), {c: len(dets[c]) for c in names}
+    for c in names:
+        late = [m for m in dets[c].messages[3:] if m.detections]
+        assert late, f"{c}: no detections"
+        ids = [[d.id for d in m.detections] for m in late]
+        assert all(i.startswith(f"{c}/") for frame in ids for i in frame if i), ids
+        assert all(any(frame) for frame in ids), f"{c}: detections without any ID after min_hits: {ids}"
+        first = {i for i in ids[0] if i}
+        assert all(first <= set(frame) for frame in ids[1:]), f"{c}: an object changed ID on a still photo: {ids}"
+    all_ids = [{d.id for m in dets[c].messages for d in m.detections if d.id} for c in names]
+    assert not all_ids[0] & all_ids[1] and {"front/1", "rear/1"} <= all_ids[0] | all_ids[1]
+    by_name = statuses(diags, where=lambda s: all(int(s.get(f"camera {c}", {}).get("active_tracks", 0)) > 0
+                                                  for c in names))
+    assert by_name["detector"]["tracker"] == "bytetrack", by_name
+
+    assert set_parameters(probe, tracker="none") == [True]
+    seen = {c: len(dets[c]) for c in names}
+    stream(6)
+    assert wait_until(lambda: all(len(dets[c]) >= seen[c] + 3 for c in names), 20)
+    for c in names:
+        assert all(d.id == "" for m in dets[c].messages[seen[c] + 1:] for d in m.detections)
+    assert set_parameters(probe, tracker="bogus") == [False]

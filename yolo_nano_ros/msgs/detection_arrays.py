@@ -97,7 +97,10 @@ class DetectionArraySerializer:
         self._store = typestore()
         self._store.get_msgdef(self.MSGTYPE)  # generates the serializer now, not on the first frame
 
-    def serialize(self, header: Any, boxes: np.ndarray, class_ids: Sequence[str], scores: Sequence[float]) -> bytes:
-        msg = detection_array_msg(self._store.types, header, boxes, class_ids, scores, [""] * len(class_ids))
+    def serialize(self, header: Any, boxes: np.ndarray, class_ids: Sequence[str], scores: Sequence[float],
+                  ids: Sequence[str] | None = None) -> bytes:
+        """`ids`: Detection2D.id per detection (track IDs); empty strings without."""
+        msg = detection_array_msg(self._store.types, header, boxes, class_ids, scores,
+                                  list(ids) if ids is not None else [""] * len(class_ids))
         return bytes(self._store.serialize_cdr(msg, self.MSGTYPE))
 

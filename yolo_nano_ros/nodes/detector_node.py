@@ -33,6 +33,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CompressedImage, Image
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
+from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.msgs.detection_arrays import DetectionArraySerializer, hypothesis_class_ids, stamp_ns
 from yolo_nano_ros.msgs.image_cdr import SerializedImageDecoder
 from yolo_nano_ros.msgs.image_encodings import array_to_rgb8
@@ -58,18 +59,23 @@ from yolo_nano_ros.nodes.parameters import (
     DETECTOR_PARAMETERS,
     DETECTOR_READ_ONLY,
     RUNTIME_PARAMETERS,
+    TRACKER_KINDS,
+    TRACKER_PARAMETERS,
 )
 from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.pipeline.camera_batcher import CameraBatcher
 from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
 from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 from yolo_nano_ros.pipeline.frame_pipeline import RateMeter
-from yolo_nano_ros.pipeline.frame_processor import FrameAnswer, FrameProcessor, ReceivedFrame
+from yolo_nano_ros.pipeline.frame_processor import AnswerStage, FrameAnswer, FrameProcessor, ReceivedFrame
+from yolo_nano_ros.pipeline.tracking_stage import TrackingStage
 from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
+from yolo_nano_ros.tracking.byte_tracker import TrackerSettings
+from yolo_nano_ros.tracking.camera_trackers import TrackerBank
 
 try:  # Iron and newer
     from rclpy.event_handler import SubscriptionEventCallbacks
@@ -113,7 +119,10 @@ class DetectorNode(LifecycleNode):
         self.frames_answered = 0
         self.cpu_per_frame = CpuPerFrame()
         self.latency = {k: LatencyWindow() for k in ("transport", "handoff", "convert", "pre", "infer", "post",
-                                                     "publish", "end_to_end")}
+                                                     "track", "publish", "end_to_end")}
+        # One tracker per camera for the node's lifetime: a configure or cleanup forgets the tracks, never the
+        # ID counters, so no ID is published twice for different objects.
+        self.trackers = TrackerBank(self._tracker_settings(), on_reset=self._on_tracker_reset)
         self.errors: Counter[str] = Counter()
         self.debug_images_drawn = 0
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
@@ -146,6 +155,20 @@ class DetectorNode(LifecycleNode):
                                    iou_threshold=float(values["nms_threshold"]),
                                    max_detections=int(values["max_detections"]), class_filter=class_filter)
 
+    def _tracker_settings(self, overrides: dict[str, Any] | None = None) -> TrackerSettings:
+        values = {k: self.p(k) for k in TRACKER_PARAMETERS} | (overrides or {})
+        return TrackerSettings(high_threshold=float(values["track_high_threshold"]),
+                               low_threshold=float(values["track_low_threshold"]),
+                               match_iou=float(values["track_match_iou"]),
+                               lost_buffer_s=float(values["track_buffer_s"]), min_hits=int(values["track_min_hits"]))
+
+    def _stages(self, tracker: str) -> list[AnswerStage]:
+        return [TrackingStage(self.trackers)] if tracker == "bytetrack" else []
+
+    def _on_tracker_reset(self, camera: str, last_s: float, now_s: float) -> None:
+        self.get_logger().warning(f"{camera or 'image'}: image stamp went back ({last_s:.3f} -> {now_s:.3f} s: a bag "
+                                  "looping, a replay restarted): its tracks are reset, new IDs continue the count")
+
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in params}
         for key in ("conf_threshold", "nms_threshold"):
@@ -155,6 +178,17 @@ class DetectorNode(LifecycleNode):
             return SetParametersResult(successful=False, reason="max_detections must be >= 1")
         if "class_id_format" in changes and changes["class_id_format"] not in ("name", "index"):
             return SetParametersResult(successful=False, reason="class_id_format must be 'name' or 'index'")
+        if "tracker" in changes and changes["tracker"] not in TRACKER_KINDS:
+            return SetParametersResult(successful=False, reason=f"tracker must be one of {', '.join(TRACKER_KINDS)}")
+        if TRACKER_PARAMETERS & changes.keys():
+            try:
+                tracker_settings = self._tracker_settings(changes)
+            except ConfigError as exc:
+                return SetParametersResult(successful=False, reason=str(exc))
+            self.trackers.retune(tracker_settings)
+            if "tracker" in changes:
+                self.trackers.reset()
+                self.processor.stages = self._stages(changes["tracker"])
         if changes.get("classes") and self.detector:
             unknown = [c for c in changes["classes"] if c and c not in self.detector.class_names]
             if unknown:
@@ -222,6 +256,11 @@ class DetectorNode(LifecycleNode):
                              reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
         self.pub_labels.publish(label_info_msg(detector.class_names, float(self.p("conf_threshold"))))
+        try:
+            self.trackers.retune(self._tracker_settings())
+        except ConfigError as exc:
+            return self._fail_configure(str(exc), kind="config")
+        self.trackers.reset()
         self.last_error = ""  # a failed configure before this one is history: the status says the present
         self.state_message = "configured"
         return TransitionCallbackReturn.SUCCESS
@@ -241,7 +280,7 @@ class DetectorNode(LifecycleNode):
         events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
         compressed = bool(self.p("compressed"))  # the topics were named at configure, with its value then
         decoder = SerializedImageDecoder(compressed) if self.p("zero_copy_input") else None
-        self.processor = FrameProcessor(self._report, decoder)
+        self.processor = FrameProcessor(self._report, decoder, self._stages(self.p("tracker")))
         msg_type = CompressedImage if compressed else Image
         for port in self.ports.values():
             port.subscription = self.create_subscription(
@@ -280,6 +319,7 @@ class DetectorNode(LifecycleNode):
                 self.destroy_publisher(pub)
         self.pub_labels, self.ports = None, {}
         self.detector = None
+        self.trackers.reset()
         self.state_message = "unconfigured"
         return TransitionCallbackReturn.SUCCESS
 
@@ -352,23 +392,25 @@ class DetectorNode(LifecycleNode):
         f, result = answer.decoded, answer.result
         if port.pub_detections is None:
             return
-        port.pub_detections.publish(self._detections_out(f.header, result.detections, detector.class_names))
+        port.pub_detections.publish(self._detections_out(f.header, result.detections, detector.class_names,
+                                                         answer.ids))
         if port.pub_debug is not None and port.pub_debug.get_subscription_count() > 0:  # draw only when watched
             rgb = array_to_rgb8(f.image, f.order)
-            port.pub_debug.publish(rgb_image_msg(draw_detections(rgb, result.detections, detector.class_names),
-                                                 header_msg(f.header)))
+            drawn = draw_detections(rgb, result.detections, detector.class_names, track_ids=answer.ids)
+            port.pub_debug.publish(rgb_image_msg(drawn, header_msg(f.header)))
             self.debug_images_drawn += 1
         port.latency.add((time.perf_counter() - f.frame.arrival_perf_s) * 1e3)
         port.output_rate.tick()
         port.answered += 1
         self.frames_answered += 1
 
-    def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...]) -> Any:
+    def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...],
+                        track_ids: list[str] | None) -> Any:
         """Serialized bytes when rosbags knows vision_msgs here, else rclpy's typed message."""
         if self.detections_serializer is None:
-            return detections_to_msg(header_msg(header), dets, class_names, self.p("class_id_format"))
+            return detections_to_msg(header_msg(header), dets, class_names, self.p("class_id_format"), track_ids)
         ids = hypothesis_class_ids(dets.class_ids, class_names, self.p("class_id_format") == "name")
-        return self.detections_serializer.serialize(header, dets.boxes, ids, dets.scores.tolist())
+        return self.detections_serializer.serialize(header, dets.boxes, ids, dets.scores.tolist(), track_ids)
 
     # ------------------------------------------------------------------ diagnostics
     def _publish_diagnostics(self) -> None:
@@ -382,7 +424,8 @@ class DetectorNode(LifecycleNode):
             self.debug_images_drawn, self.model_path or self.p("model") or "(demo weights)",
             detector.backend.name if detector else None, detector.backend.precision if detector else None,
             {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error,
-            self.cpu_per_frame.sample(self.frames_answered)))
+            self.cpu_per_frame.sample(self.frames_answered), self.p("tracker"),
+            sum(self.trackers.active_tracks().values())))
         name = self.get_fully_qualified_name()
         statuses = []
         if any(self.ports):  # named cameras (the single unnamed input has no entry of its own)
@@ -396,7 +439,8 @@ class DetectorNode(LifecycleNode):
                 since = None if port.last_frame_s is None else now - port.last_frame_s
                 camera_level, camera_message, camera_values = camera_status(CameraSnapshot(
                     camera, topic, port.input_rate.rate(), port.output_rate.rate(), count.received, count.dropped,
-                    port.answered, port.latency.summary(), port.errors, port.last_error, since))
+                    port.answered, port.latency.summary(), port.errors, port.last_error, since,
+                    self.trackers.active_tracks().get(camera, 0) if self.p("tracker") != "none" else None))
                 statuses.append(diagnostic_status(f"{name}: camera {camera}", NODE_NAME, bytes([camera_level]),
                                                   camera_message, camera_values))
         array = DiagnosticArray()

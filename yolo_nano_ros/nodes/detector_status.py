@@ -33,6 +33,8 @@ class DetectorSnapshot:
     errors: Mapping[str, int] = field(default_factory=dict)  # kind -> count since start
     last_error: str = ""
     cpu_ms_per_frame: float | None = None  # the process's CPU (all threads) per answered frame, last period
+    tracker: str = "none"  # bytetrack | none
+    active_tracks: int = 0  # confirmed tracks, every camera
 
 
 def detector_status(s: DetectorSnapshot) -> tuple[StatusLevel, str, dict[str, object]]:
@@ -46,6 +48,7 @@ def detector_status(s: DetectorSnapshot) -> tuple[StatusLevel, str, dict[str, ob
     if s.backend is not None:
         values |= {"backend": s.backend, "precision": s.precision}
     values["cpu_ms_per_frame"] = s.cpu_ms_per_frame if s.cpu_ms_per_frame is not None else "n/a"
+    values |= {"tracker": s.tracker, "active_tracks": s.active_tracks}
     for stage, summary in s.latency_ms.items():
         values[f"{stage}_ms_p50"], values[f"{stage}_ms_p95"] = summary["p50"], summary["p95"]
     for kind, count in sorted(s.errors.items()):
@@ -75,6 +78,7 @@ class CameraSnapshot:
     errors: int = 0
     last_error: str = ""
     seconds_since_frame: float | None = None  # None: no frame yet
+    active_tracks: int | None = None  # None: no tracker
 
 
 def camera_status(s: CameraSnapshot) -> tuple[StatusLevel, str, dict[str, object]]:
@@ -85,6 +89,8 @@ def camera_status(s: CameraSnapshot) -> tuple[StatusLevel, str, dict[str, object
         "frames_answered": s.frames_answered, "latency_ms_p50": s.latency_ms.get("p50", float("nan")),
         "latency_ms_p95": s.latency_ms.get("p95", float("nan")), "errors": s.errors,
     }
+    if s.active_tracks is not None:
+        values["active_tracks"] = s.active_tracks
     if s.seconds_since_frame is None:
         return StatusLevel.OK, f"waiting for frames on {s.topic}", values
     if s.seconds_since_frame > STALE_AFTER_S:

@@ -25,14 +25,17 @@ def header_msg(header: Any) -> Header:
 
 
 def detections_to_msg(header: Header, dets: Detections, class_names: tuple[str, ...],
-                      class_id_format: str = "name") -> Detection2DArray:
-    """vision_msgs 4.x: bbox centre/size in input-image pixels, hypothesis class_id as name or index."""
+                      class_id_format: str = "name", track_ids: list[str] | None = None) -> Detection2DArray:
+    """vision_msgs 4.x: bbox centre/size in input-image pixels, hypothesis class_id as name or index, the
+    track ID (if any) in Detection2D.id."""
     out = Detection2DArray()
     out.header = header
     ids = hypothesis_class_ids(dets.class_ids, class_names, class_id_format == "name")
-    for box, score, class_id in zip(dets.boxes.tolist(), dets.scores.tolist(), ids, strict=True):
+    tracks = track_ids if track_ids is not None else [""] * len(ids)
+    for box, score, class_id, track in zip(dets.boxes.tolist(), dets.scores.tolist(), ids, tracks, strict=True):
         d = Detection2D()
         d.header = header
+        d.id = track
         d.bbox.center.position.x = (box[0] + box[2]) / 2
         d.bbox.center.position.y = (box[1] + box[3]) / 2
         d.bbox.size_x = box[2] - box[0]

@@ -13,7 +13,11 @@ STRING_ARRAY = "STRING_ARRAY"  # a default for a string array declared without a
 EXIT_WITH_PARENT_DOC = ("stop (cleanly) when the process that started the node dies, e.g. ros2 launch ended by "
                         "SIGTERM or SIGKILL; false for a node daemonised on purpose (read at start-up)")
 
-RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format"}
+TRACKER_KINDS: tuple[str, ...] = ("bytetrack", "none")
+TRACKER_PARAMETERS = {"tracker", "track_high_threshold", "track_low_threshold", "track_match_iou", "track_buffer_s",
+                      "track_min_hits"}
+RUNTIME_PARAMETERS = {"conf_threshold", "nms_threshold", "max_detections", "classes", "class_id_format",
+                      *TRACKER_PARAMETERS}
 # Files the node opens, fixed at start-up: the ROS graph is unauthenticated without SROS2, and an engine
 # file can carry TensorRT plugins (native code), so no peer may point the node at another file or folder.
 # Replacing the file itself and reconfiguring (lifecycle) reloads it.
@@ -37,6 +41,18 @@ DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
     "max_detections": (100, "detections per image (runtime-changeable)"),
     "classes": (STRING_ARRAY, "class names to keep; empty = all (runtime-changeable)"),
     "class_id_format": ("name", "hypothesis.class_id as class 'name' or 'index' (runtime-changeable)"),
+    "tracker": ("bytetrack", f"{' | '.join(TRACKER_KINDS)}: persistent IDs in Detection2D.id, one tracker per "
+                             "camera (N, or C/N with cameras); none leaves id empty (runtime-changeable)"),
+    "track_high_threshold": (0.25, "tracker: detections at or above this score are matched first and may start "
+                                  "tracks (runtime-changeable)"),
+    "track_low_threshold": (0.1, "tracker: detections from this score up to track_high_threshold only keep "
+                                 "existing tracks (ByteTrack's second association; below conf_threshold they "
+                                 "never reach the tracker) (runtime-changeable)"),
+    "track_match_iou": (0.2, "tracker: least IoU between a track's predicted box and a detection "
+                             "(runtime-changeable)"),
+    "track_buffer_s": (1.0, "tracker: seconds of image-stamp time a lost track is kept before it ends "
+                            "(runtime-changeable)"),
+    "track_min_hits": (2, "tracker: matches before a track's ID is published (runtime-changeable)"),
     "compressed": (False, "subscribe to image/compressed (CompressedImage) instead of image"),
     "cameras": (STRING_ARRAY, "camera names C; each: C/image (or C/image/compressed) in, C/detections and "
                               "C/debug_image out, batched into one inference; empty = the single `image` "
@@ -78,6 +94,8 @@ STATS_PARAMETERS: dict[str, tuple[Any, str]] = {
 # default used (the node must not die of a typo in a YAML).
 PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "conf_threshold": (0.0, 1.0), "nms_threshold": (0.0, 1.0), "max_detections": (1, 100_000),
+    "track_high_threshold": (0.0, 1.0), "track_low_threshold": (0.0, 1.0), "track_match_iou": (0.01, 1.0),
+    "track_buffer_s": (0.0, 3600.0), "track_min_hits": (1, 1000),
     "cpu_threads": (0, 1024), "max_batch": (0, 1024), "qos_depth": (1, 10_000), "diagnostics_period": (0.01, 3600.0),
     "interval_ms": (10, 3_600_000), "window_s": (0.1, 86_400.0), "publish_period_s": (0.01, 3600.0),
     "command_timeout_s": (0.1, 3600.0),
