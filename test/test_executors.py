@@ -97,3 +97,40 @@ def test_a_stop_signal_only_asks_the_loop_to_stop_and_later_ones_are_ignored():
             os.kill(os.getpid(), sig)  # ignored: the process goes on
         print("ok")
     """)
+
+
+def test_a_second_signal_arriving_inside_the_first_handler_does_not_deadlock():
+    """The stop-under-stream hang (test_detector_node's double SIGINT, 1 in ~100 on Jazzy): the second Ctrl-C
+    ran its handler while the first was inside threading.Event.set(), holding the Event's lock, and waited
+    for it forever on the same thread. Here the second signal is raised exactly there, every time."""
+    run_isolated("""
+        import signal, threading
+        from yolo_nano_ros.nodes.executors import stop_on_signals
+
+        class SecondSignalInsideSet(threading.Event):
+            nested = False
+            deadlocked = False
+
+            def set(self):
+                if not self._cond.acquire(timeout=2.0):  # the real Event blocks here forever
+                    SecondSignalInsideSet.deadlocked = True
+                    return
+                try:
+                    if not SecondSignalInsideSet.nested:
+                        SecondSignalInsideSet.nested = True
+                        signal.raise_signal(signal.SIGINT)  # its handler runs now, while the lock is held
+                        for _ in range(1000):  # bytecodes: where Python runs pending handlers
+                            pass
+                    self._flag = True
+                    self._cond.notify_all()
+                finally:
+                    self._cond.release()
+
+        stop = SecondSignalInsideSet()
+        with stop_on_signals(stop):
+            signal.raise_signal(signal.SIGINT)
+            assert stop.wait(5.0)
+        assert SecondSignalInsideSet.nested, "the second signal was not raised inside the first handler"
+        assert not SecondSignalInsideSet.deadlocked, "the nested handler waited for the lock its thread held"
+        print("ok")
+    """)

@@ -74,7 +74,18 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     ros2 launch a Ctrl-C arrives twice (terminal and launch), and the second must not interrupt the teardown
     or the interpreter's exit. Without a stop request the previous handlers come back."""
 
+    requested = False
+
     def request_stop(signum: int, frame: FrameType | None) -> None:
+        # Python runs a handler between any two bytecodes of the main thread, a handler included: a second
+        # signal arriving while the first handler is inside stop.set() (which holds the Event's lock, not
+        # re-entrant) would call stop.set() again on the same thread and wait for that lock forever. It did
+        # (1 in ~100 double Ctrl-Cs at 30 Hz on Jazzy, seen on Kilted too): the node never stopped, and ros2
+        # launch escalated to SIGKILL. So the flag is taken before the lock, and a nested handler returns.
+        nonlocal requested
+        if requested:
+            return
+        requested = True
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
