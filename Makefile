@@ -6,7 +6,7 @@ VENV_JAZZY ?= .venv-jazzy
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-jazzy lint typecheck test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
+.PHONY: setup-reference setup setup-jazzy lint typecheck test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
 
 setup:
 	@bash scripts/setup_env.sh $(VENV) kilted
@@ -17,6 +17,12 @@ setup-jazzy:
 # ruff, and vermin: nothing in the package, the launch file or the scripts needs a Python newer than 3.10
 # (the oldest a robot runs: Humble on Ubuntu 22.04); our venvs run 3.11 only because the ROS wheels do.
 # `--exclude long`: torch.Tensor.long() is not Python 2's long.
+# For `yolo-nano bench tracking`: Roboflow trackers' ByteTrack, the reference our tracker is measured against
+# (it needs numpy >= 2 and opencv-python, so it lives in a venv of its own; the package never imports it).
+setup-reference:
+	@[ -x .venv-reference/bin/python ] || python3 -m venv .venv-reference
+	.venv-reference/bin/python -m pip install -q trackers==2.6.1
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/vermin --target=3.10- --violations --no-tips --eval-annotations --exclude long -q yolo_nano_ros launch scripts test

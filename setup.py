@@ -32,7 +32,10 @@ EXTRAS_REQUIRE = {
     "jetson": ["jetson-stats>=4.2"],
     # Host power source on non-Jetson machines with an NVIDIA GPU (optional: CPU/RAM work without it).
     "nvml": ["nvidia-ml-py>=12"],
+    # Tracker identity metrics (yolo-nano track-eval): MOTA, IDF1, ID switches; ships the TUD ground truth.
+    "mot": ["motmetrics==1.4.0"],
     "dev": [
+        "motmetrics==1.4.0",
         "pytest>=8",
         "pytest-timeout>=2.3",
         "ruff==0.17.5",

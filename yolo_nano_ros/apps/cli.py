@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from yolo_nano_ros.apps import track_eval_cli
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.paths import resolve_model
@@ -358,6 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per image on stdout")
     p.set_defaults(func=cmd_detect)
 
+    track_eval_cli.add_parser(sub)
+
     bench = (sub.add_parser("bench", help="benchmarks: arch, speed, layers, accuracy, stages, detector, all")
              .add_subparsers(dest="bench_command", required=True))
     p = bench.add_parser("arch", help="params, sizes, MACs and ops of YOLO Nano and its peers vs published figures")
@@ -408,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = all cores)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_stages)
+
+    track_eval_cli.add_bench_parser(bench)
 
     p = bench.add_parser("batch", help="inference ms per frame at batch 1 and batch N, per CPU backend and threads "
                                        "(what one node for N cameras gains)")
