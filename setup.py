@@ -19,6 +19,7 @@ INSTALL_REQUIRES = [
     "tqdm>=4.66",
     "matplotlib>=3.7",
     "scipy>=1.8",  # the tracker's Hungarian assignment (python3-scipy: 1.8 on Ubuntu 22.04)
+    "Jinja2>=3.0",  # the HTML evaluation report (python3-jinja2: 3.0 on Ubuntu 22.04)
     "Pillow>=9",  # reads a compressed image's declared size before OpenCV decodes it (decompression bombs)
 ]
 EXTRAS_REQUIRE = {
@@ -41,6 +42,7 @@ EXTRAS_REQUIRE = {
         "ruff==0.17.5",
         "mypy==2.4.1",
         "vermin==1.9.2",  # the oldest Python the package needs (3.10: Humble on Ubuntu 22.04)
+        "playwright==1.65.2",  # drives Debian's Chromium in the report test (no browser download)
         "catkin-pkg==1.1.1",
         "colcon-common-extensions==0.3.0",
         "pycocotools>=2.0.8",

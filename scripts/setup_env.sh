@@ -144,6 +144,18 @@ if [ -z "$SYSTEM_ROS" ]; then
   fi
 fi
 
+# ------------------------------------------------------------------ Chromium, for the report test
+# test/test_html_report.py opens report.html in Debian's headless Chromium (through Playwright, in the dev
+# extra). Installed here where this runs as root with apt (CI, containers); elsewhere the test skips and says
+# so (outside CI). YOLO_NANO_NO_BROWSER=1 skips the install.
+if [ "$WHEEL_DISTRO" = kilted ] && [ -z "${YOLO_NANO_NO_BROWSER:-}" ] && ! command -v chromium >/dev/null 2>&1 \
+   && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing Debian's chromium (headless browser for the report test; about 1-2 min)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+    > "$VENV/chromium-install.log" 2>&1 \
+    || log "chromium install failed ($VENV/chromium-install.log): the report test will fail under CI"
+fi
+
 # ------------------------------------------------------------------------------- smoke check
 env -u PYTHONPATH -u AMENT_PREFIX_PATH -u LD_LIBRARY_PATH "$PY" -c \
   'import rclpy, vision_msgs.msg, sensor_msgs.msg, diagnostic_msgs.msg, yolo_nano_ros' \

@@ -36,6 +36,8 @@ IMPORT_TO_DEPENDENCY: dict[str, str | None] = {
     "tqdm": "python3-tqdm",
     "matplotlib": "python3-matplotlib",
     "PIL": "python3-pil",
+    "scipy": "python3-scipy",
+    "jinja2": "python3-jinja2",
     # pip-only or provided by JetPack; must appear in setup.py or the README's robot section
     "onnxruntime": None,
     "rosbags": None,
@@ -50,6 +52,7 @@ IMPORT_TO_DEPENDENCY: dict[str, str | None] = {
     "catkin_pkg": None,
     "openvino": None,
     "nncf": None,
+    "motmetrics": None,
 }
 
 
@@ -83,7 +86,8 @@ def test_pip_only_imports_are_declared_in_setup_py():
     setup_text = (REPO_ROOT / "setup.py").read_text()
     pip_names = {"onnxruntime": "onnxruntime", "rosbags": "rosbags", "torch": "torch", "onnx": "onnx",
                  "jtop": "jetson-stats", "pycocotools": "pycocotools", "catkin_pkg": "catkin-pkg",
-                 "pynvml": "nvidia-ml-py", "openvino": "openvino", "nncf": "nncf", "mcap": "mcap"}
+                 "pynvml": "nvidia-ml-py", "openvino": "openvino", "nncf": "nncf", "mcap": "mcap",
+                 "motmetrics": "motmetrics"}
     readme = (REPO_ROOT / "README.md").read_text()
     for module in imported_top_level_modules(SOURCE):
         if IMPORT_TO_DEPENDENCY.get(module, "") is None:

@@ -89,6 +89,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                                           conf_threshold=args.conf, backend=args.backend,
                                           precision=args.precision)
     print(report.to_markdown())
+    if args.out and report.run is not None and report.dataset is not None and report.info is not None:
+        from yolo_nano_ros.data.images import read_rgb
+        from yolo_nano_ros.report.page import write_page
+        from yolo_nano_ros.report.pages import dataset_page
+
+        samples = report.dataset.samples
+        page = dataset_page(report.metrics, report.run.gts, report.run.preds, report.dataset.names,
+                            lambda i: read_rgb(samples[i]), lambda i: samples[i].image_path.name, report.info,
+                            report.run.times_ms)
+        print(f"\nreport: {write_page(page, Path(args.out) / 'report.html')}")
     return 0
 
 
@@ -350,7 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conf", type=float, default=0.001, help="score threshold for mAP (default 0.001)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp32", help="fp32 (default), fp16, bf16 (see the backends)")
-    p.add_argument("--out", default=None, help="directory for report.md, report.json, PR curves")
+    p.add_argument("--out", default=None, help="directory for report.html (the page to look at), report.json, "
+                                               "report.md and the PR curves")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("detect", help="detect objects in images, folders and videos")
     p.add_argument("paths", nargs="+")

@@ -93,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
         truth = scoring.ground_truth_from_dataset(args.bag, image_topic,
                                                    dataset_from_folder(kind, Path(folder), args.classes))
         gt_topic = None
-    elif gt_topic is None:
-        raise BagError("no ground truth: the bag has no /ground_truth/detections; pass --gt-topic or --gt KIND:DIR")
+    elif gt_topic is None:  # a camera bag as recorded: speed only (--gt-topic or --gt KIND:DIR for accuracy)
+        print(f"{args.bag} has no /ground_truth/detections (and no --gt-topic or --gt): speed only", file=sys.stderr)
+        truth = {}
     else:
         from yolo_nano_ros.bag.frames import ground_truth_by_stamp
 
@@ -119,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     m = scored.metrics
     print(f"{report['frames']} frames ({report['frames_answered']} answered, {report['frames_scored']} scored) "
           f"from {args.bag} [{result.mode}, {backend}]")
-    print(f"mAP@0.5 VOC07 {m.map50_voc07:.4f} · all-point {m.map50:.4f} · COCO mAP@[.5:.95] {m.map50_95:.4f}")
+    if scored.frames_scored:
+        print(f"mAP@0.5 VOC07 {m.map50_voc07:.4f} · all-point {m.map50:.4f} · COCO mAP@[.5:.95] {m.map50_95:.4f}")
     latency = report["latency_ms"]
     assert isinstance(latency, dict)
     stage = "total" if "total" in latency else next(iter(latency), None)
@@ -129,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
               f"p99 {s['p99']:.1f} ms")
     if scored.skipped:
         print("skipped: " + ", ".join(f"{reason} × {n}" for reason, n in scored.skipped.items()))
-    print(f"report: {out / 'report.md'}")
+    print(f"report: {out / 'report.html'} (and report.md, report.json)")
     return 0
 
 

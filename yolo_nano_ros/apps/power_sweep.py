@@ -4,7 +4,8 @@ For each mode: switch (refused with the reason if it needs a reboot and --allow-
 given), replay real frames into the detector node over DDS for --warmup + --seconds, and measure
 the node's output FPS and the board's mean total power over the same measured window (our own
 mean, from jtop / tegrastats / the host source). The original mode is restored at the end, whatever
-happened. Writes sweep.csv, sweep.md and sweep.png (FPS and images/s/W per mode) to --out.
+happened. Writes report.html (the page to look at), sweep.csv, sweep.md and sweep.png (FPS and
+images/s/W per mode) to --out.
 """
 
 from __future__ import annotations
@@ -137,6 +138,13 @@ def write_outputs(rows: list[SweepRow], out: Path, title: str) -> None:
     fig.savefig(out / "sweep.png")
     plt.close(fig)
 
+    from yolo_nano_ros.report.page import write_page
+    from yolo_nano_ros.report.pages import sweep_page
+
+    rules = sorted({r.power_rule for r in rows if r.power_rule})
+    write_page(sweep_page([asdict(r) for r in rows], {"sweep": title, "total power": "; ".join(rules) or
+                                                      "no power reading"}), out / "report.html")
+
 
 def run_sweep(args: argparse.Namespace) -> list[SweepRow]:
     from yolo_nano_ros.bag.frames import iter_raw_frames
@@ -240,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = run_sweep(args)
     write_outputs(rows, args.out, f"{args.model.name}, {args.seconds:g} s per mode")
     print((args.out / "sweep.md").read_text())
+    print(f"report: {args.out / 'report.html'}")
     return 0 if any(r.fps is not None for r in rows) else 1
 
 

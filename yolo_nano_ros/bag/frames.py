@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rosbags.rosbag2 import Reader
 
 from yolo_nano_ros.errors import YoloNanoError
@@ -66,4 +67,23 @@ def ground_truth_by_stamp(bag: Path, topic: str = "/ground_truth/detections") ->
         for conn, _, raw in reader.messages(connections=conns):
             msg = store.deserialize_cdr(raw, conn.msgtype)
             out[stamp_ns(msg.header)] = read_detection_array(msg)
+    return out
+
+
+def frames_as_rgb(bag: Path, image_topic: str | None, log_times_ns: set[int]) -> dict[int, np.ndarray]:
+    """The images at these bag times, decoded to RGB (the report's thumbnails); unreadable ones left out."""
+    from yolo_nano_ros.msgs.image_cdr import SerializedImageDecoder
+    from yolo_nano_ros.msgs.image_encodings import ImageConversionError, array_to_rgb8, image_message_to_array
+
+    out: dict[int, np.ndarray] = {}
+    decoders: dict[str, SerializedImageDecoder] = {}
+    for frame in iter_raw_frames(bag, image_topic):
+        if frame.log_time_ns not in log_times_ns:
+            continue
+        compressed = frame.msgtype.endswith("CompressedImage")
+        decoder = decoders.setdefault(frame.msgtype, SerializedImageDecoder(compressed))
+        try:
+            out[frame.log_time_ns] = array_to_rgb8(*image_message_to_array(decoder.decode(frame.cdr)))
+        except (ImageConversionError, ValueError):
+            continue
     return out

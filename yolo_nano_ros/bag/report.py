@@ -80,6 +80,35 @@ def report_markdown(report: dict[str, object], metrics: DetectionMetrics) -> str
     return "\n".join(lines) + "\n\n" + metrics_markdown(metrics) + "\n"
 
 
+def save_html_report(report: dict[str, object], run: BagRun, scored: Scored, bag: Path, image_topic: str,
+                     path: Path, has_truth: bool = True) -> Path:
+    """report.html: the accuracy sections from the scored frames, the latency timeline and histogram with the
+    frames that got no answer marked; thumbnails of the worst frames decoded from the bag."""
+    from yolo_nano_ros.bag.frames import frames_as_rgb
+    from yolo_nano_ros.evaluation.frame_errors import worst_frames
+    from yolo_nano_ros.report.page import write_page
+    from yolo_nano_ros.report.pages import WORST_FRAMES, bag_page
+
+    worst = worst_frames(scored.gts, scored.preds, WORST_FRAMES) if has_truth else []
+    images = frames_as_rgb(bag, image_topic, {scored.log_times_ns[i] for i, _, _ in worst})
+    latency = report["latency_ms"]
+    assert isinstance(latency, dict)
+    stage = "total" if "total" in latency else next(iter(latency), "total")
+    per_frame = [f.times_ms.get(stage, float("nan")) for f in run.frames]
+    dropped = [i for i, f in enumerate(run.frames) if f.detections is None]
+    identity = report.get("identity")
+    start = scored.log_times_ns[0] if scored.log_times_ns else 0
+
+    def frame_label(i: int) -> str:
+        return f"scored frame {i + 1}, {(scored.log_times_ns[i] - start) * 1e-9:.2f} s into the bag"
+
+    page = bag_page(report, scored.metrics if has_truth else None, scored.gts, scored.preds, run.class_names,
+                    lambda i: images.get(scored.log_times_ns[i]), frame_label,
+                    per_frame if any(f.times_ms for f in run.frames) else [], dropped, stage,
+                    identity=identity if isinstance(identity, dict) else None)
+    return write_page(page, path)
+
+
 def save_report(run: BagRun, scored: Scored, bag: Path, out_dir: Path, model: str, backend: str,
                 image_topic: str, gt_topic: str | None, detections_bag: bool = True,
                 ros_distro: RosDistro = DEFAULT_DISTRO) -> dict[str, object]:
@@ -90,6 +119,8 @@ def save_report(run: BagRun, scored: Scored, bag: Path, out_dir: Path, model: st
     save_pr_curves(scored.metrics, out_dir / "pr_curves.png")
     if any(f.times_ms for f in run.frames):
         save_latency_plot(run, out_dir / "latency.png")
+    save_html_report(report, run, scored, bag, image_topic, out_dir / "report.html", has_truth=gt_topic is not None
+                     or scored.frames_scored > 0)
     if detections_bag:
         target = out_dir / "detections"
         if target.exists():

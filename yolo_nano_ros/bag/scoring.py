@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,15 @@ class Scored:
     metrics: DetectionMetrics
     frames_scored: int
     skipped: Counter[str]
+    gts: list[GroundTruth] = field(default_factory=list)  # per scored frame, in bag order
+    preds: list[Predictions] = field(default_factory=list)
+    log_times_ns: list[int] = field(default_factory=list)  # each scored frame's place in the bag
 
 
 def score(run: BagRun, truth: dict[int, DetectionArrays]) -> Scored:
     """Match by stamp; frames without ground truth and GT classes the model lacks are counted, not scored."""
     skipped = Counter(run.skipped)
-    gts, preds = [], []
+    gts, preds, log_times = [], [], []
     empty = Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64))
     for frame in run.frames:
         gt = truth.get(frame.stamp_ns)
@@ -42,7 +45,8 @@ def score(run: BagRun, truth: dict[int, DetectionArrays]) -> Scored:
         gts.append(GroundTruth(gt.boxes[~unknown], labels[~unknown], gt.difficult[~unknown]))
         d = frame.detections if frame.detections is not None else empty
         preds.append(Predictions(d.boxes.astype(np.float64), d.scores.astype(np.float64), d.class_ids))
-    return Scored(evaluate_detections(gts, preds, run.class_names), len(gts), skipped)
+        log_times.append(frame.log_time_ns)
+    return Scored(evaluate_detections(gts, preds, run.class_names), len(gts), skipped, gts, preds, log_times)
 
 
 def ground_truth_from_dataset(bag: Path, image_topic: str, dataset: Any) -> dict[int, DetectionArrays]:

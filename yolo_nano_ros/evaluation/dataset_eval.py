@@ -24,22 +24,40 @@ EVAL_SETTINGS = PostprocessSettings(conf_threshold=0.001, iou_threshold=0.5, max
 class EvaluationReport:
     metrics: DetectionMetrics
     images: int
+    run: DatasetRun | None = None  # each image's ground truth, detections and time (for report.html)
+    dataset: Dataset | None = None
+    info: dict[str, object] | None = None  # what report.json records beside the metrics
 
     def to_markdown(self) -> str:
         return metrics_markdown(self.metrics, f"Detection accuracy on {self.images} images")
 
 
-def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = True) -> DetectionMetrics:
+@dataclass
+class DatasetRun:
+    """Each image's ground truth and detections, and the detector's time on it (pre + infer + post)."""
+
+    gts: list[GroundTruth]
+    preds: list[Predictions]
+    times_ms: list[float]
+
+
+def detect_dataset(detector: Detector, dataset: Dataset, progress: bool = True) -> DatasetRun:
     if tuple(detector.class_names) != tuple(dataset.names):
         raise ConfigError(f"model classes {detector.class_names[:5]}... differ from the dataset's "
                          f"{dataset.names[:5]}...")
-    gts, preds = [], []
+    run = DatasetRun([], [], [])
     for sample in tqdm(dataset.samples, desc="evaluate", unit="img", disable=not progress, leave=False):
         result = detector.detect(read_rgb(sample))
         d = result.detections
-        gts.append(GroundTruth(sample.boxes, sample.labels, sample.difficult))
-        preds.append(Predictions(d.boxes, d.scores, d.class_ids))
-    return evaluate_detections(gts, preds, dataset.names)
+        run.gts.append(GroundTruth(sample.boxes, sample.labels, sample.difficult))
+        run.preds.append(Predictions(d.boxes, d.scores, d.class_ids))
+        run.times_ms.append(result.times.total_ms)
+    return run
+
+
+def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = True) -> DetectionMetrics:
+    run = detect_dataset(detector, dataset, progress)
+    return evaluate_detections(run.gts, run.preds, dataset.names)
 
 
 def evaluate_checkpoint_or_model(model: Path, data: Path, split: str = "val", out_dir: Path | None = None,
@@ -55,11 +73,13 @@ def evaluate_checkpoint_or_model(model: Path, data: Path, split: str = "val", ou
     if not any(len(s.labels) for s in dataset.samples) and dataset.skipped.get("boxes_unmapped"):
         raise DatasetError(f"{data}: none of its {dataset.skipped['boxes_unmapped']} boxes is of a class the model "
                            f"knows ({', '.join(detector.class_names[:6])}, ...)")
-    metrics = evaluate_detector(detector, dataset)
+    run = detect_dataset(detector, dataset)
+    metrics = evaluate_detections(run.gts, run.preds, dataset.names)
+    info: dict[str, object] = {"model": str(model), "data": str(data), "split": split,
+                               "backend": detector.backend.name, "precision": detector.backend.precision,
+                               "images": len(dataset.samples)}
     if out_dir:
-        save_metrics(metrics, out_dir, {"model": str(model), "data": str(data), "split": split,
-                                        "backend": detector.backend.name, "precision": detector.backend.precision,
-                                        "images": len(dataset.samples)})
-    return EvaluationReport(metrics, len(dataset.samples))
+        save_metrics(metrics, out_dir, info)
+    return EvaluationReport(metrics, len(dataset.samples), run, dataset, info)
 
 

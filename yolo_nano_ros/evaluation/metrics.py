@@ -49,6 +49,15 @@ class ClassResult:
     ap50_coco: float
     precision: np.ndarray = field(repr=False)  # VOC PR curve at IoU 0.5
     recall: np.ndarray = field(repr=False)
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # the curve's scores, descending
+
+    def best_f1(self) -> tuple[float, float]:
+        """(F1, score threshold) where F1 at IoU 0.5 peaks on the VOC curve; (0, 0) without detections."""
+        if not len(self.recall):
+            return 0.0, 0.0
+        f1 = 2 * self.precision * self.recall / np.maximum(self.precision + self.recall, 1e-12)
+        k = int(np.argmax(f1))
+        return float(f1[k]), float(self.scores[k]) if len(self.scores) > k else 0.0
 
 
 @dataclass
@@ -90,8 +99,9 @@ def ap_all_points(recall: np.ndarray, precision: np.ndarray) -> float:
 
 
 def voc_pr_curve(gts: list[GroundTruth], preds: list[Predictions], cls: int, iou_threshold: float = 0.5
-                 ) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """VOC matching for one class -> (recall, precision, positives, detections)."""
+                 ) -> tuple[np.ndarray, np.ndarray, int, int, np.ndarray]:
+    """VOC matching for one class -> (recall, precision, positives, detections, scores): the curve's points
+    in descending score order."""
     npos = 0
     gt_boxes, gt_ignored, used = {}, {}, {}
     for i, g in enumerate(gts):
@@ -106,7 +116,7 @@ def voc_pr_curve(gts: list[GroundTruth], preds: list[Predictions], cls: int, iou
         scores.append(p.scores[m])
         boxes.append(p.boxes[m])
     if not scores or sum(len(s) for s in scores) == 0:
-        return np.zeros(0), np.zeros(0), npos, 0
+        return np.zeros(0), np.zeros(0), npos, 0, np.zeros(0)
     img_idx_a, scores_a, boxes_a = np.concatenate(img_idx), np.concatenate(scores), np.concatenate(boxes)
     order = np.argsort(-scores_a, kind="mergesort")
     tp = np.zeros(len(order))
@@ -132,7 +142,7 @@ def voc_pr_curve(gts: list[GroundTruth], preds: list[Predictions], cls: int, iou
     tp_c, fp_c = np.cumsum(tp), np.cumsum(fp)
     recall = tp_c / max(npos, 1)
     precision = tp_c / np.maximum(tp_c + fp_c, np.finfo(np.float64).eps)
-    return recall, precision, npos, len(order)
+    return recall, precision, npos, len(order), scores_a[order]
 
 
 def coco_match(gt: GroundTruth, pred: Predictions, cls: int, thresholds: np.ndarray, max_dets: int = 100
@@ -202,7 +212,7 @@ def evaluate_detections(gts: list[GroundTruth], preds: list[Predictions], class_
         raise ValueError(f"{len(gts)} ground-truth images but {len(preds)} prediction sets")
     results = []
     for cls, name in enumerate(class_names):
-        recall, precision, npos, ndet = voc_pr_curve(gts, preds, cls)
+        recall, precision, npos, ndet, curve_scores = voc_pr_curve(gts, preds, cls)
         if npos == 0:
             continue
         coco = coco_ap(gts, preds, cls)
@@ -210,7 +220,7 @@ def evaluate_detections(gts: list[GroundTruth], preds: list[Predictions], class_
             name, npos, ndet,
             ap_voc07(recall, precision) if len(recall) else 0.0,
             ap_all_points(recall, precision) if len(recall) else 0.0,
-            float(coco.mean()), float(coco[0]), precision, recall,
+            float(coco.mean()), float(coco[0]), precision, recall, curve_scores,
         ))
     if not results:
         return DetectionMetrics(0.0, 0.0, 0.0, 0.0, [])
