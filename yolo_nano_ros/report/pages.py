@@ -43,7 +43,7 @@ def per_class_section(m: DetectionMetrics) -> Section:
                                  Cell(f"{c.ap50_voc07:.3f}", "ap50_voc07", c.ap50_voc07),
                                  Cell(f"{c.ap50:.3f}", "ap50", c.ap50), Cell(f"{c.ap50_95:.3f}", "ap50_95", c.ap50_95),
                                  Cell(f"{recall:.3f}", "recall", recall), Cell(f"{f1:.3f}", "best_f1", f1),
-                                 Cell(f"{threshold:.3f}" if c.num_det else "-", "best_f1_threshold", threshold)]))
+                                 Cell(f"{threshold:.3f}" if f1 > 0 else "-", "best_f1_threshold", threshold)]))
     table = Table(["class", "GT boxes", "detections", "AP50 (VOC07)", "AP50 (all-point)", "AP@[.5:.95]", "recall",
                    "best F1", "at score"], rows)
     note = ("Classes with ground-truth boxes (the ones mAP averages over). Recall is the curve's last point, at the "
