@@ -65,20 +65,8 @@ class TrackerSettings:
                               f"{self.min_hits} >= 1")
 
 
-@dataclass
-class Track:
-    track_id: int  # 0 until confirmed
-    class_id: int
-    mean: np.ndarray  # kalman state (8,)
-    cov: np.ndarray  # (8, 8)
-    state: TrackState = TrackState.TENTATIVE
-    hits: int = 1
-    last_seen_s: float = 0.0
-    score: float = 0.0
-
-    @property
-    def box(self) -> np.ndarray:
-        return kalman.cxcywh_to_xyxy(self.mean)[0]
+TENTATIVE, CONFIRMED, LOST = 0, 1, 2  # TrackState as array codes
+STATE_CODES = {TrackState.TENTATIVE: TENTATIVE, TrackState.CONFIRMED: CONFIRMED, TrackState.LOST: LOST}
 
 
 @dataclass
@@ -90,17 +78,36 @@ class TrackerStep:
     active_tracks: int  # confirmed, seen this frame or lost within the buffer
 
 
+def _empty(n: int = 0) -> dict[str, np.ndarray]:
+    return {"mean": np.zeros((n, kalman.STATE)), "cov": np.zeros((n, kalman.STATE, kalman.STATE)),
+            "track_id": np.zeros(n, np.int64), "cls": np.zeros(n, np.int64), "state": np.zeros(n, np.int8),
+            "hits": np.zeros(n, np.int64), "last_seen": np.zeros(n), "score": np.zeros(n)}
+
+
 @dataclass
 class ByteTracker:
+    """The tracks are columns of arrays (structure of arrays): one frame is a few batched NumPy calls
+    whatever the number of objects, not a Python loop over tracks."""
+
     settings: TrackerSettings = field(default_factory=TrackerSettings)
-    tracks: list[Track] = field(default_factory=list)
+    columns: dict[str, np.ndarray] = field(default_factory=_empty)
     last_stamp_s: float | None = None
     next_id: int = 1
 
     def reset(self) -> None:
         """Forget every track (a bag looping, a new configure); the ID counter goes on, IDs are never reused."""
-        self.tracks = []
+        self.columns = _empty()
         self.last_stamp_s = None
+
+    def __len__(self) -> int:
+        return len(self.columns["track_id"])
+
+    def active_count(self) -> int:
+        return int(np.count_nonzero(self.columns["state"] != TENTATIVE))
+
+    def states(self) -> list[TrackState]:
+        names = {code: state for state, code in STATE_CODES.items()}
+        return [names[int(c)] for c in self.columns["state"]]
 
     def update(self, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, stamp_s: float) -> TrackerStep:
         """Associate one frame's detections (xyxy, scores, classes) taken at `stamp_s`. A stamp before the last
@@ -111,94 +118,79 @@ class ByteTracker:
         class_ids = np.asarray(class_ids, np.int64).reshape(-1)
         dt = 0.0 if self.last_stamp_s is None else max(0.0, stamp_s - self.last_stamp_s)
         self.last_stamp_s = stamp_s if self.last_stamp_s is None else max(stamp_s, self.last_stamp_s)
+        c = self.columns
         # lost tracks past the buffer end before anything can match them (a quiet camera's included)
-        self.tracks = [t for t in self.tracks if t.state is not TrackState.LOST or
-                       stamp_s - t.last_seen_s <= s.lost_buffer_s]
-        self._predict(dt)
+        self._keep((c["state"] != LOST) | (stamp_s - c["last_seen"] <= s.lost_buffer_s))
+        c = self.columns
+        if dt > 0 and len(self):
+            c["mean"], c["cov"] = kalman.predict(c["mean"], c["cov"], dt)
+        predicted = kalman.cxcywh_to_xyxy(c["mean"])
         ids = np.zeros(len(scores), np.int64)
         high = np.flatnonzero(scores >= s.high_threshold)
         low = np.flatnonzero((scores >= s.low_threshold) & (scores < s.high_threshold))
-
-        live = [t for t in self.tracks if t.state is not TrackState.TENTATIVE]
-        tentative = [t for t in self.tracks if t.state is TrackState.TENTATIVE]
-        matched_tracks: set[int] = set()
+        state = c["state"]
         # 1: high detections with confirmed and lost tracks
-        pairs, high_left = self._match(live, high, boxes, class_ids, s.match_iou)
+        t1, d1 = self._match(np.flatnonzero(state != TENTATIVE), high, predicted, boxes, class_ids, s.match_iou)
         # 2: low detections with the confirmed tracks still unmatched (not lost ones: ByteTrack's rule)
-        first = {id(p) for p, _ in pairs}
-        still_tracked = [t for t in live if id(t) not in first and t.state is TrackState.CONFIRMED]
-        low_pairs, _ = self._match(still_tracked, low, boxes, class_ids, SECOND_STAGE_IOU)
+        unmatched = np.ones(len(self), bool)
+        unmatched[t1] = False
+        t2, d2 = self._match(np.flatnonzero(unmatched & (state == CONFIRMED)), low, predicted, boxes, class_ids,
+                             SECOND_STAGE_IOU)
         # 3: high detections left with tentative tracks
-        tentative_pairs, high_left = self._match(tentative, high_left, boxes, class_ids, s.match_iou)
-        all_pairs = pairs + low_pairs + tentative_pairs
-        self._correct(all_pairs, boxes, scores, stamp_s)
-        for track, det in all_pairs:
-            matched_tracks.add(id(track))
-            if track.state is TrackState.CONFIRMED:
-                ids[det] = track.track_id
-
-        kept: list[Track] = []
-        for track in self.tracks:
-            if id(track) in matched_tracks:
-                kept.append(track)
-            elif track.state is TrackState.TENTATIVE:
-                continue  # a track never confirmed ends at its first miss
-            elif stamp_s - track.last_seen_s <= s.lost_buffer_s:
-                track.state = TrackState.LOST
-                kept.append(track)
+        high_left = np.setdiff1d(high, d1, assume_unique=True)
+        t3, d3 = self._match(np.flatnonzero(state == TENTATIVE), high_left, predicted, boxes, class_ids,
+                             s.match_iou)
+        high_left = np.setdiff1d(high_left, d3, assume_unique=True)
+        tracks, dets = np.concatenate([t1, t2, t3]), np.concatenate([d1, d2, d3])
+        if len(tracks):
+            c["mean"][tracks], c["cov"][tracks] = kalman.update(c["mean"][tracks], c["cov"][tracks], boxes[dets])
+            c["hits"][tracks] += 1
+            c["last_seen"][tracks] = stamp_s
+            c["score"][tracks] = scores[dets]
+            confirm = (state[tracks] == LOST) | ((state[tracks] == TENTATIVE) & (c["hits"][tracks] >= s.min_hits))
+            self._confirm(tracks[confirm])
+            published = c["state"][tracks] == CONFIRMED
+            ids[dets[published]] = c["track_id"][tracks[published]]
+        matched = np.zeros(len(self), bool)
+        matched[tracks] = True
+        # unmatched: a track never confirmed ends at its first miss; a confirmed one is lost
+        c["state"][~matched & (c["state"] == CONFIRMED)] = LOST
+        self._keep(matched | (c["state"] != TENTATIVE))
         if len(high_left):
-            mean, cov = kalman.initiate(boxes[high_left])
-            for j, det in enumerate(high_left):
-                track = Track(0, int(class_ids[det]), mean[j], cov[j], last_seen_s=stamp_s, score=float(scores[det]))
-                if s.min_hits <= 1:
-                    self._confirm(track)
-                    ids[det] = track.track_id
-                kept.append(track)
-        self.tracks = kept
-        active = sum(t.state is not TrackState.TENTATIVE for t in kept)
-        return TrackerStep(ids, dt, active)
+            self._add(boxes[high_left], scores[high_left], class_ids[high_left], stamp_s)
+            if s.min_hits <= 1:
+                new = np.arange(len(self) - len(high_left), len(self))
+                self._confirm(new)
+                ids[high_left] = self.columns["track_id"][new]
+        return TrackerStep(ids, dt, self.active_count())
 
-    def _predict(self, dt: float) -> None:
-        if not self.tracks or dt <= 0:
-            return
-        mean, cov = kalman.predict(np.stack([t.mean for t in self.tracks]), np.stack([t.cov for t in self.tracks]),
-                                   dt)
-        for i, track in enumerate(self.tracks):
-            track.mean, track.cov = mean[i], cov[i]
+    def _keep(self, mask: np.ndarray) -> None:
+        if not mask.all():
+            self.columns = {k: v[mask] for k, v in self.columns.items()}
 
-    def _correct(self, pairs: list[tuple[Track, int]], boxes: np.ndarray, scores: np.ndarray, stamp_s: float) -> None:
-        if not pairs:
-            return
-        tracks = [t for t, _ in pairs]
-        mean, cov = kalman.update(np.stack([t.mean for t in tracks]), np.stack([t.cov for t in tracks]),
-                                  boxes[[d for _, d in pairs]])
-        for i, (track, det) in enumerate(pairs):
-            track.mean, track.cov = mean[i], cov[i]
-            track.hits += 1
-            track.last_seen_s = stamp_s
-            track.score = float(scores[det])
-            if track.state is TrackState.LOST or (track.state is TrackState.TENTATIVE and
-                                                  track.hits >= self.settings.min_hits):
-                self._confirm(track)
+    def _add(self, boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, stamp_s: float) -> None:
+        mean, cov = kalman.initiate(boxes)
+        new = _empty(len(boxes))
+        new.update(mean=mean, cov=cov, cls=class_ids, hits=np.ones(len(boxes), np.int64),
+                   last_seen=np.full(len(boxes), stamp_s), score=scores)
+        self.columns = {k: np.concatenate([v, new[k]]) for k, v in self.columns.items()}
 
-    def _confirm(self, track: Track) -> None:
-        if track.track_id == 0:
-            track.track_id = self.next_id
-            self.next_id += 1
-        track.state = TrackState.CONFIRMED
+    def _confirm(self, tracks: np.ndarray) -> None:
+        c = self.columns
+        fresh = tracks[c["track_id"][tracks] == 0]
+        c["track_id"][fresh] = np.arange(self.next_id, self.next_id + len(fresh))
+        self.next_id += len(fresh)
+        c["state"][tracks] = CONFIRMED
 
-    @staticmethod
-    def _match(tracks: list[Track], dets: np.ndarray, boxes: np.ndarray, class_ids: np.ndarray,
-               min_iou: float) -> tuple[list[tuple[Track, int]], np.ndarray]:
-        """Hungarian assignment on 1 - IoU, pairs below `min_iou` or across classes refused; (pairs, dets left)."""
-        if not tracks or not len(dets):
-            return [], dets
-        predicted = kalman.cxcywh_to_xyxy(np.stack([t.mean for t in tracks]))
-        iou = pairwise_iou(predicted, boxes[dets])
-        same_class = np.array([t.class_id for t in tracks])[:, None] == class_ids[dets][None, :]
+    def _match(self, tracks: np.ndarray, dets: np.ndarray, predicted: np.ndarray, boxes: np.ndarray,
+               class_ids: np.ndarray, min_iou: float) -> tuple[np.ndarray, np.ndarray]:
+        """Hungarian assignment on IoU, pairs below `min_iou` or across classes refused: (tracks, dets) matched."""
+        if not len(tracks) or not len(dets):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        # float32: a third faster, and IoU needs no more than 7 digits
+        iou = pairwise_iou(predicted[tracks].astype(np.float32), boxes[dets].astype(np.float32))
+        same_class = self.columns["cls"][tracks][:, None] == class_ids[dets][None, :]
         iou = np.where(same_class & (iou >= min_iou), iou, 0.0)  # a refused pair adds nothing to the total
         rows, cols = linear_sum_assignment(-iou)
         ok = iou[rows, cols] >= min_iou
-        pairs = [(tracks[r], int(dets[c])) for r, c in zip(rows[ok], cols[ok], strict=True)]
-        taken = set(cols[ok].tolist())
-        return pairs, np.array([d for k, d in enumerate(dets) if k not in taken], np.int64)
+        return tracks[rows[ok]], dets[cols[ok]]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from yolo_nano_ros.tracking.byte_tracker import ByteTracker, TrackerSettings, TrackState
+from yolo_nano_ros.tracking.byte_tracker import ByteTracker, TrackerSettings
 
 
 def track_label(camera: str, track_id: int) -> str:
@@ -57,5 +57,4 @@ class TrackerBank:
             tracker.reset()
 
     def active_tracks(self) -> dict[str, int]:
-        return {camera: sum(t.state is not TrackState.TENTATIVE for t in tracker.tracks)
-                for camera, tracker in self.trackers.items()}
+        return {camera: tracker.active_count() for camera, tracker in self.trackers.items()}
