@@ -1,7 +1,7 @@
 """How long a restarted subscriber waits for its first 640x480 frame from a publisher that keeps running.
 
 The measurement behind README's "Humble and Jazzy (Fast DDS 2.x)" note and
-harness/dds_environment.replay_reliability: run it with each venv and compare.
+nodes/qos.replay_reliability: run it with each venv and compare.
 
     .venv/bin/python scripts/dds_restart_latency.py --restarts 6
     .venv-jazzy/bin/python scripts/dds_restart_latency.py --restarts 6 [--reliable]

@@ -14,6 +14,7 @@ from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.runtime.backend_select import BACKENDS  # names only: numpy, no torch or runtimes
+from yolo_nano_ros.runtime.quantize import METHODS as QUANTIZE_METHODS
 
 
 def model_config_args(p: argparse.ArgumentParser) -> None:
@@ -461,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("quantize", help="INT8 post-training quantization for the CPU backends (QDQ ONNX)")
     p.add_argument("model", help="a float-input .onnx from `yolo-nano export`")
-    p.add_argument("--method", default="onnxruntime", choices=["onnxruntime", "nncf"],
+    p.add_argument("--method", default="onnxruntime", choices=QUANTIZE_METHODS,
                    help="onnxruntime (default: static QDQ, accurate, INT8 on both CPU backends) or nncf "
                         "(OpenVINO's tool; check its accuracy with `yolo-nano evaluate`)")
     p.add_argument("--calib-images", default="data/samples/images",

@@ -1,9 +1,9 @@
 """Score a detector on a rosbag: detections matched to ground truth by header stamp.
 
 Offline (default): every image of the bag goes through the Detector in this process (any backend),
-which gives accuracy and per-stage latency. Live (`live_replay.py`): the bag is played over DDS into
+which gives accuracy and per-stage latency. Live (harness/live_eval.py): the bag is played over DDS into
 a running detector node and what the node publishes is scored instead. Both end in the same
-report: DIR/report.json, report.md, PR-curve and latency PNGs, and DIR/detections, a bag with
+report: DIR/report.html, report.json, report.md, PR-curve and latency PNGs, and DIR/detections, a bag with
 the images, the ground truth and our detections on /yolo_nano/detections for RViz or Foxglove.
 """
 
