@@ -121,7 +121,7 @@ def detector_from_args(args: argparse.Namespace):  # -> Detector
     model = resolve_model(args.model)
     detector = Detector.from_path(model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
                                   precision=args.precision)
-    print(f"model: {model}; backend: {detector.backend.name} ({detector.selection_reason})", file=sys.stderr)
+    print(f"backend: {detector.backend.name} ({detector.selection_reason}); model: {model}", file=sys.stderr)
     return detector
 
 
