@@ -130,6 +130,17 @@ class RosProbe:
         while not self._stop.is_set() and self.context.ok():
             self.executor.spin_once(timeout_sec=0.01)
 
+    def call(self, srv_type: type, service: str, request: Any, timeout: float = 15.0) -> Any:
+        """One service call, answered within `timeout` (the service offered within 30 s), or an AssertionError."""
+        client = self.node.create_client(srv_type, service)
+        assert client.wait_for_service(30), f"{service} not offered"
+        future = client.call_async(request)
+        deadline = time.monotonic() + timeout
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert future.done(), f"{service} did not answer within {timeout} s"
+        return future.result()
+
     def publisher(self, msg_type: type, topic: str, qos: Any = 10) -> Any:
         return self.node.create_publisher(msg_type, topic, qos)
 

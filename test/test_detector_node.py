@@ -290,8 +290,6 @@ def test_debug_image_is_drawn_only_while_someone_subscribes(launcher, probe, dem
 
 
 def set_parameters(probe, **values) -> list[bool]:
-    client = probe.node.create_client(SetParameters, "/yolo_nano_detector/set_parameters")
-    assert client.wait_for_service(10)
     params = []
     for name, value in values.items():
         if isinstance(value, float):
@@ -301,11 +299,8 @@ def set_parameters(probe, **values) -> list[bool]:
         else:
             pv = ParameterValue(type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=value)
         params.append(ParameterMsg(name=name, value=pv))
-    future = client.call_async(SetParameters.Request(parameters=params))
-    deadline = time.monotonic() + 10
-    while not future.done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return [r.successful for r in future.result().results]
+    answer = probe.call(SetParameters, "/yolo_nano_detector/set_parameters", SetParameters.Request(parameters=params))
+    return [r.successful for r in answer.results]
 
 
 def test_runtime_parameter_change_and_empty_arrays(launcher, probe, demo_model):
@@ -453,13 +448,8 @@ def test_a_node_whose_parent_is_killed_stops_cleanly_within_2_s(launcher, probe,
 def describe_parameters(probe, *names: str) -> list:
     from rcl_interfaces.srv import DescribeParameters
 
-    client = probe.node.create_client(DescribeParameters, "/yolo_nano_detector/describe_parameters")
-    assert client.wait_for_service(10)
-    future = client.call_async(DescribeParameters.Request(names=list(names)))
-    deadline = time.monotonic() + 10
-    while not future.done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return list(future.result().descriptors)
+    return list(probe.call(DescribeParameters, "/yolo_nano_detector/describe_parameters",
+                           DescribeParameters.Request(names=list(names))).descriptors)
 
 
 def test_parameter_ranges_are_in_the_descriptors_and_a_bad_start_up_value_is_one_error(launcher, probe, demo_model):
@@ -475,3 +465,4 @@ def test_parameter_ranges_are_in_the_descriptors_and_a_bad_start_up_value_is_one
     assert "conf_threshold" in log and "using the default 0.25" in log and "using the default 100" in log, log
     assert "Traceback" not in log and node.alive()
     assert set_parameters(probe, conf_threshold=1.5, nms_threshold=0.5) == [False, True]
+

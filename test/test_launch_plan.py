@@ -226,14 +226,9 @@ def test_the_nodes_declare_exactly_the_schema(launcher, probe):
 
     from yolo_nano_ros.nodes.parameters import DETECTOR_PARAMETERS
 
-    node = launcher.start([str(DETECTOR), "--ros-args", "-p", "autostart:=false"], name="detector")
-    client = probe.node.create_client(ListParameters, "/yolo_nano_detector/list_parameters")
-    assert client.wait_for_service(30), node.output()
-    future = client.call_async(ListParameters.Request())
-    deadline = time.monotonic() + 10
-    while not future.done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    declared = set(future.result().result.names) - {"use_sim_time", "start_type_description_service"}
+    launcher.start([str(DETECTOR), "--ros-args", "-p", "autostart:=false"], name="detector")
+    answer = probe.call(ListParameters, "/yolo_nano_detector/list_parameters", ListParameters.Request())
+    declared = set(answer.result.names) - {"use_sim_time", "start_type_description_service"}
     assert declared == set(DETECTOR_PARAMETERS)
 
 
@@ -253,13 +248,8 @@ def yaml_writer(folder: Path):
 def get_parameters(probe, *names: str) -> list:
     from rcl_interfaces.srv import GetParameters
 
-    client = probe.node.create_client(GetParameters, "/yolo_nano_detector/get_parameters")
-    assert client.wait_for_service(10)
-    future = client.call_async(GetParameters.Request(names=list(names)))
-    deadline = time.monotonic() + 10
-    while not future.done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return list(future.result().values)
+    return list(probe.call(GetParameters, "/yolo_nano_detector/get_parameters",
+                           GetParameters.Request(names=list(names))).values)
 
 
 def answers_one_image(probe, qos, image: str = "image", detections: str = "detections") -> None:

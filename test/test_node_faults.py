@@ -132,14 +132,8 @@ def test_a_jpeg_bomb_and_megabytes_of_garbage_are_skipped(launcher, probe):
 
 
 def lifecycle(probe, transition: int) -> bool:
-    client = probe.node.create_client(ChangeState, "/yolo_nano_detector/change_state")
-    assert client.wait_for_service(10)
-    future = client.call_async(ChangeState.Request(transition=Transition(id=transition)))
-    deadline = time.monotonic() + 60
-    while not future.done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert future.done(), "change_state did not answer"
-    return future.result().success
+    return probe.call(ChangeState, "/yolo_nano_detector/change_state",
+                      ChangeState.Request(transition=Transition(id=transition)), timeout=60).success
 
 
 def test_the_model_file_replaced_and_the_node_reconfigured(launcher, probe, tmp_path, exported_model):

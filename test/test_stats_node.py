@@ -32,21 +32,10 @@ def fake_env(state: Path) -> dict[str, str]:
     return {"PATH": f"{FAKE_BIN}{os.pathsep}{os.environ['PATH']}", "FAKE_JETSON_STATE": str(state)}
 
 
-def call(probe, srv_type, name: str, request, timeout: float = 15.0):
-    client = probe.node.create_client(srv_type, name)
-    assert client.wait_for_service(10), f"{name} not offered"
-    future = client.call_async(request)
-    deadline = time.monotonic() + timeout
-    while not future.done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert future.done(), f"{name} did not answer"
-    return future.result()
-
-
 def set_power_mode(probe, value: str):
     param = ParameterMsg(name="power_mode", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
                                                                  string_value=value))
-    return call(probe, SetParameters, "/yolo_nano_stats/set_parameters",
+    return probe.call(SetParameters, "/yolo_nano_stats/set_parameters",
                 SetParameters.Request(parameters=[param])).results[0]
 
 
@@ -111,14 +100,14 @@ def test_stats_node_measures_the_detector_under_power_modes(launcher, probe, tmp
     refused = set_power_mode(probe, "MAXN")
     assert not refused.successful and "needs a reboot" in refused.reason
     assert (state / "mode").read_text() == "3"
-    answer = call(probe, SetBool, "/yolo_nano_stats/set_jetson_clocks", SetBool.Request(data=False))
+    answer = probe.call(SetBool, "/yolo_nano_stats/set_jetson_clocks", SetBool.Request(data=False))
     assert answer.success and (state / "clocks").read_text() == "off"
     assert stats.alive() and detector.alive()
 
 
 def set_bool(probe, name: str, value: bool):
     param = ParameterMsg(name=name, value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=value))
-    return call(probe, SetParameters, "/yolo_nano_stats/set_parameters",
+    return probe.call(SetParameters, "/yolo_nano_stats/set_parameters",
                 SetParameters.Request(parameters=[param])).results[0]
 
 
