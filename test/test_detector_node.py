@@ -466,3 +466,15 @@ def test_parameter_ranges_are_in_the_descriptors_and_a_bad_start_up_value_is_one
     assert "Traceback" not in log and node.alive()
     assert set_parameters(probe, conf_threshold=1.5, nms_threshold=0.5) == [False, True]
 
+
+
+def test_tracker_thresholds_that_contradict_each_other_are_a_configure_error_not_a_dead_node(launcher, probe):
+    """Each value is in its range, the pair is not (low above high): the node used to die building its tracker
+    at start-up; now configure fails with one line and an ERROR diagnostic, and the node stays up."""
+    node = start_detector(launcher, f"model:={DEMO_MODEL}", "track_low_threshold:=0.6", "track_high_threshold:=0.5",
+                          "diagnostics_period:=0.3", ready="tracker thresholds")
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    assert diags.wait_for(1, 10)
+    status = diags.messages[-1].status[0]
+    assert status.level == b"\x02" and "need 0 <= low (0.6) <= high (0.5)" in status.message, status
+    assert node.alive() and "Traceback" not in node.output()

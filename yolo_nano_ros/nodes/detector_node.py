@@ -122,7 +122,9 @@ class DetectorNode(LifecycleNode):
                                                      "track", "publish", "end_to_end")}
         # One tracker per camera for the node's lifetime: a configure or cleanup forgets the tracks, never the
         # ID counters, so no ID is published twice for different objects.
-        self.trackers = TrackerBank(self._tracker_settings(), on_reset=self._on_tracker_reset)
+        # Defaults until configure checks the parameters' combination (low <= high): a bad one is a configure
+        # error then, not a node that dies here.
+        self.trackers = TrackerBank(TrackerSettings(), on_reset=self._on_tracker_reset)
         self.errors: Counter[str] = Counter()
         self.debug_images_drawn = 0
         self.throttle = ErrorThrottle(ERROR_LOG_PERIOD_S)
@@ -180,20 +182,23 @@ class DetectorNode(LifecycleNode):
             return SetParametersResult(successful=False, reason="class_id_format must be 'name' or 'index'")
         if "tracker" in changes and changes["tracker"] not in TRACKER_KINDS:
             return SetParametersResult(successful=False, reason=f"tracker must be one of {', '.join(TRACKER_KINDS)}")
+        tracker_settings = None
         if TRACKER_PARAMETERS & changes.keys():
             try:
                 tracker_settings = self._tracker_settings(changes)
             except ConfigError as exc:
                 return SetParametersResult(successful=False, reason=str(exc))
-            self.trackers.retune(tracker_settings)
-            if "tracker" in changes:
-                self.trackers.reset()
-                self.processor.stages = self._stages(changes["tracker"])
         if changes.get("classes") and self.detector:
             unknown = [c for c in changes["classes"] if c and c not in self.detector.class_names]
             if unknown:
                 return SetParametersResult(successful=False, reason=f"unknown classes {unknown}; the model has "
                                            f"{', '.join(self.detector.class_names)}")
+        # Every check passed: only now does anything change.
+        if tracker_settings is not None:
+            self.trackers.retune(tracker_settings)
+            if "tracker" in changes:
+                self.trackers.reset()
+                self.processor.stages = self._stages(changes["tracker"])
         if self.detector and RUNTIME_PARAMETERS & changes.keys():
             self.detector.settings = self._settings(changes)
             if "conf_threshold" in changes and self.pub_labels is not None:
@@ -217,7 +222,8 @@ class DetectorNode(LifecycleNode):
         try:
             topics = camera_topics(self.p("cameras"), bool(self.p("compressed")))
             max_batch = batch_limit(int(self.p("max_batch")), len(topics))
-        except CameraConfigError as exc:
+            tracker_settings = self._tracker_settings()
+        except (CameraConfigError, ConfigError) as exc:
             return self._fail_configure(str(exc), kind="config")
         try:
             model = str(resolve_model(self.p("model")))
@@ -256,10 +262,7 @@ class DetectorNode(LifecycleNode):
                              reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(LabelInfo, "label_info", latched)
         self.pub_labels.publish(label_info_msg(detector.class_names, float(self.p("conf_threshold"))))
-        try:
-            self.trackers.retune(self._tracker_settings())
-        except ConfigError as exc:
-            return self._fail_configure(str(exc), kind="config")
+        self.trackers.retune(tracker_settings)
         self.trackers.reset()
         self.last_error = ""  # a failed configure before this one is history: the status says the present
         self.state_message = "configured"
@@ -417,6 +420,7 @@ class DetectorNode(LifecycleNode):
         detector = self.detector
         counts = self.batcher.counts.values()
         ports = self.ports.values()
+        active_tracks = self.trackers.active_tracks() if self.p("tracker") != "none" else None
         level, message, values = detector_status(DetectorSnapshot(
             self.state_message, sum(p.input_rate.rate() for p in ports), sum(p.output_rate.rate() for p in ports),
             sum(c.received for c in counts),
@@ -425,7 +429,7 @@ class DetectorNode(LifecycleNode):
             detector.backend.name if detector else None, detector.backend.precision if detector else None,
             {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error,
             self.cpu_per_frame.sample(self.frames_answered), self.p("tracker"),
-            sum(self.trackers.active_tracks().values())))
+            sum(active_tracks.values()) if active_tracks else 0))
         name = self.get_fully_qualified_name()
         statuses = []
         if any(self.ports):  # named cameras (the single unnamed input has no entry of its own)
@@ -440,7 +444,7 @@ class DetectorNode(LifecycleNode):
                 camera_level, camera_message, camera_values = camera_status(CameraSnapshot(
                     camera, topic, port.input_rate.rate(), port.output_rate.rate(), count.received, count.dropped,
                     port.answered, port.latency.summary(), port.errors, port.last_error, since,
-                    self.trackers.active_tracks().get(camera, 0) if self.p("tracker") != "none" else None))
+                    active_tracks.get(camera, 0) if active_tracks is not None else None))
                 statuses.append(diagnostic_status(f"{name}: camera {camera}", NODE_NAME, bytes([camera_level]),
                                                   camera_message, camera_values))
         array = DiagnosticArray()
