@@ -6,7 +6,7 @@ VENV_JAZZY ?= .venv-jazzy
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup-reference setup setup-jazzy lint typecheck test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
+.PHONY: setup-reference setup-ultralytics setup setup-jazzy lint typecheck test test-jazzy test-fast demo bench gpu-check gpu-wheelhouse clean
 
 setup:
 	@bash scripts/setup_env.sh $(VENV) kilted
@@ -23,6 +23,18 @@ setup-reference:
 	@[ -x .venv-reference/bin/python ] || python3 -m venv .venv-reference
 	.venv-reference/bin/python -m pip install -q trackers==2.6.1
 
+# Ultralytics (AGPL-3.0), what our decoders of its exports are checked against (test/test_ultralytics_parity.py,
+# `yolo-nano bench ultralytics`): a venv of its own (torch + torchvision, about 5.5 GB; one minute here), never
+# imported by the package. onnxslim first, or its exporter tries to install it itself.
+ULTRALYTICS_VENV ?= .venv-ultralytics
+# torch and torchvision builds that import together (PyPI's torchvision fails beside other torch builds)
+ULTRALYTICS_TORCH := $(if $(filter aarch64,$(shell uname -m)),torch==2.9.1 torchvision==0.24.1,torch==2.14.1 torchvision==0.29.1)
+setup-ultralytics:
+	@[ -x $(ULTRALYTICS_VENV)/bin/python ] || python3 -m venv $(ULTRALYTICS_VENV)
+	@$(ULTRALYTICS_VENV)/bin/python -c "import ultralytics, onnxslim, onnxruntime, openvino" 2>/dev/null || \
+	  $(ULTRALYTICS_VENV)/bin/python -m pip install -q $(ULTRALYTICS_TORCH) onnx onnxslim onnxruntime openvino \
+	    ultralytics==8.4.190
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/vermin --target=3.10- --violations --no-tips --eval-annotations --exclude long -q yolo_nano_ros launch scripts test
@@ -36,7 +48,7 @@ typecheck: setup
 # collects no tests: make treats that as a failure, as it should.
 # Both end by failing if the run left anything new in the repository (scripts/tree_clean.sh names it).
 NO_ROS := PYTHONPATH=$(CURDIR)/test/blockers/no_ros
-test: setup lint typecheck
+test: setup setup-ultralytics lint typecheck
 	@bash scripts/tree_clean.sh snapshot $(VENV)/.tree-before-test
 	$(NO_ROS) $(PY) -m pytest -m "not ros" $(PYTEST_ARGS)
 	$(PY) -m pytest -m ros $(PYTEST_ARGS)
