@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from conftest_data import COCO128_IMAGES, coco128_images
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backend_select import select_backend
 from yolo_nano_ros.runtime.detector import Detector
-from yolo_nano_ros.runtime.model_info import ModelLoadError
 from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
 LOW = PostprocessSettings(conf_threshold=1e-5, max_detections=300)  # random weights score ~2e-4

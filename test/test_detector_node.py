@@ -24,6 +24,8 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profi
 from rclpy.serialization import serialize_message
 from ros_harness import CAMERA_PARAM, camera_qos
 from sensor_msgs.msg import CompressedImage, Image
+from ultralytics_reference_runs import export as ultralytics_export
+from ultralytics_reference_runs import needs_ultralytics
 from vision_msgs.msg import Detection2DArray, LabelInfo
 
 pytestmark = pytest.mark.ros
@@ -478,3 +480,27 @@ def test_tracker_thresholds_that_contradict_each_other_are_a_configure_error_not
     status = diags.messages[-1].status[0]
     assert status.level == b"\x02" and "need 0 <= low (0.6) <= high (0.5)" in status.message, status
     assert node.alive() and "Traceback" not in node.output()
+
+
+@needs_ultralytics
+def test_an_ultralytics_export_runs_through_the_node_with_its_own_classes(launcher, probe, tmp_path):
+    """A real YOLO11n ONNX export (dynamic=True, built by Ultralytics in its venv): the node reads its layout and
+    COCO names from the file, LabelInfo carries them, and the node's boxes are the Detector's for that frame
+    (which test_ultralytics_parity.py ties to Ultralytics' own predictor)."""
+    from yolo_nano_ros.runtime.detector import Detector
+    from yolo_nano_ros.runtime.postprocess import PostprocessSettings
+
+    onnx = ultralytics_export("yolo11n", tmp_path)
+    node = start_detector(launcher, f"model:={onnx}", "backend:=onnxruntime", "max_detections:=300",
+                          "tracker:=none")
+    assert "ultralytics_detect outputs, input 320, 80 classes" in node.output()
+    dets = probe.collect(Detection2DArray, "detections")
+    bgr = bgr_image(0)
+    publish_until(probe, probe.publisher(Image, "image", camera_qos()), [image_msg(bgr, "bgr8")], dets, 1)
+    names = LabelInfo_names(probe)
+    assert names[:3] == ["person", "bicycle", "car"] and len(names) == 80
+    expected = Detector.from_path(onnx, "onnxruntime", PostprocessSettings(max_detections=300)).detect(bgr, "bgr")
+    got = sorted((d.results[0].hypothesis.class_id, round(d.bbox.center.position.x, 1), round(d.bbox.size_x, 1))
+                 for d in dets.messages[0].detections)
+    want = sorted((d.class_name, round((d.x1 + d.x2) / 2, 1), round(d.x2 - d.x1, 1)) for d in expected.as_list())
+    assert len(want) >= 10 and got == want

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from fakes import fake_tensorrt
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.model.config import YoloNanoConfig
 from yolo_nano_ros.runtime.backends.tensorrt.backend import GpuUnavailableError, TensorRTBackend
 from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import (
@@ -22,7 +23,6 @@ from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import (
     file_sha256,
 )
 from yolo_nano_ros.runtime.detector import Detector
-from yolo_nano_ros.runtime.model_info import ModelLoadError
 
 CFG = YoloNanoConfig(input_size=64)
 OUTPUTS = {"head_s16": (1, 75, 4, 4), "head_s32": (1, 75, 2, 2), "head_s8": (1, 75, 8, 8)}  # name order != stride order
@@ -307,13 +307,13 @@ def test_a_dynamic_onnx_without_a_profile_fails_to_build_in_the_double_as_in_ten
     from yolo_nano_ros.runtime.backends.tensorrt import engine_builder
 
     calls = fake_tensorrt.install(monkeypatch, "10.3.0")
-    real = engine_builder.read_onnx_config
+    real = engine_builder.read_onnx_model
 
-    def as_if_fixed(path: Path):
-        config, dims, uint8 = real(path)
-        return config, (1, *dims[1:]), uint8
+    def as_if_fixed(path: Path, overrides=None):
+        info, config, dims = real(path, overrides)
+        return info, config, (1, *dims[1:])
 
-    monkeypatch.setattr(engine_builder, "read_onnx_config", as_if_fixed)
+    monkeypatch.setattr(engine_builder, "read_onnx_model", as_if_fixed)
     with pytest.raises(ModelLoadError, match="engine build failed"):
         engine_builder.build_engine(engine_builder.BuildSettings(DEMO_ONNX, tmp_path / "x.engine"))
     assert ("build failed: dynamic input without an optimization profile",) in calls
@@ -358,3 +358,23 @@ def test_detector_batches_cameras_through_a_tensorrt_profile_engine(monkeypatch,
         assert abs(float(result.detections.scores.max()) - top) < 1e-4
         h, w = image.shape[:2]
         assert result.detections.boxes[:, [0, 2]].max() <= w and result.detections.boxes[:, [1, 3]].max() <= h
+
+
+def test_an_any_size_ultralytics_export_builds_a_square_engine_that_reads_as_its_onnx(monkeypatch, tmp_path):
+    """Height and width free in the ONNX (Ultralytics' dynamic=True): the engine is built for input_size
+    squares (the graph TensorRT parses has them fixed), the sidecar keeps the layout and class names, and the
+    engine is fed squares (rect_stride 0) while ONNX Runtime would pad to the stride only."""
+    from synthetic_onnx import constant_model, detect_head, ultralytics_metadata
+
+    from yolo_nano_ros.runtime.backends.tensorrt.engine_builder import BuildSettings, build_engine
+    from yolo_nano_ros.runtime.output_layouts import OutputLayout
+
+    calls = fake_tensorrt.install(monkeypatch, "10.3.0")
+    onnx_path = constant_model(tmp_path / "yolo11n.onnx", detect_head([[32, 16, 16, 16]], [[0, 0, 0.9]]),
+                               ultralytics_metadata(), dynamic=True)
+    engine = build_engine(BuildSettings(onnx_path, tmp_path / "yolo11n.engine", max_batch=2))
+    assert ("profile.set_shape", "images", (1, 3, 64, 64), (2, 3, 64, 64), (2, 3, 64, 64)) in calls
+    sidecar = EngineSidecar.read(engine)
+    assert sidecar.input_shape == (1, 3, 64, 64) and sidecar.class_names == ("person", "bicycle", "car")
+    info = TensorRTBackend(engine).info
+    assert (info.layout, info.rect_stride, info.input_size) == (OutputLayout.ULTRALYTICS_DETECT, 0, 64)

@@ -15,3 +15,8 @@ class UnsafeCheckpointError(YoloNanoError, ValueError):
 class ConfigError(YoloNanoError, ValueError):
     """A setting or argument that cannot mean anything (an input size that is no multiple of 32, an unknown
     network, method or benchmark case): the message names it, the value and what it takes."""
+
+
+class ModelLoadError(YoloNanoError, RuntimeError):
+    """A model file that cannot be used (missing, unreadable, outputs of no known layout); the message says what
+    to do."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from yolo_nano_ros.apps import track_eval_cli
 from yolo_nano_ros.apps.console import console_script
+from yolo_nano_ros.apps.model_options import add_model_options, model_overrides
 from yolo_nano_ros.errors import YoloNanoError
 from yolo_nano_ros.paths import resolve_model
 from yolo_nano_ros.runtime.backend_select import BACKENDS  # names only: numpy, no torch or runtimes
@@ -88,7 +89,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     report = evaluate_checkpoint_or_model(Path(args.model), Path(args.data), split=args.split,
                                           out_dir=Path(args.out) if args.out else None,
                                           conf_threshold=args.conf, backend=args.backend,
-                                          precision=args.precision)
+                                          precision=args.precision, overrides=model_overrides(args))
     print(report.to_markdown())
     if args.out and report.run is not None and report.dataset is not None and report.info is not None:
         from yolo_nano_ros.data.images import read_rgb
@@ -110,6 +111,7 @@ def postprocess_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--precision", default="fp16", help="TensorRT engine / OpenVINO precision (default fp16)")
     p.add_argument("--conf", type=float, default=0.25, help="score threshold (default 0.25)")
     p.add_argument("--nms", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
+    add_model_options(p)
 
 
 def detector_from_args(args: argparse.Namespace):  # -> Detector
@@ -120,7 +122,7 @@ def detector_from_args(args: argparse.Namespace):  # -> Detector
     settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms)
     model = resolve_model(args.model)
     detector = Detector.from_path(model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
-                                  precision=args.precision)
+                                  precision=args.precision, overrides=model_overrides(args))
     print(f"backend: {detector.backend.name} ({detector.selection_reason}); model: {model}", file=sys.stderr)
     return detector
 
@@ -284,8 +286,8 @@ def cmd_quantize(args: argparse.Namespace) -> int:
 
     model = Path(args.model)
     out = Path(args.out) if args.out else default_output(model, args.method)
-    quantize_model(QuantizeSettings(model, out, Path(args.calib_images), args.method, args.calib_limit),
-                   log=lambda m: print(m, file=sys.stderr))
+    quantize_model(QuantizeSettings(model, out, Path(args.calib_images), args.method, args.calib_limit,
+                                    model_overrides(args)), log=lambda m: print(m, file=sys.stderr))
     return 0
 
 
@@ -298,7 +300,8 @@ def cmd_build_engine(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else onnx.with_suffix(f".{precision.value}.engine")
     build_engine(BuildSettings(onnx, out, precision, args.workspace, args.dla,
                                Path(args.calib_images) if args.calib_images else None,
-                               Path(args.calib_cache) if args.calib_cache else None, max_batch=args.max_batch))
+                               Path(args.calib_cache) if args.calib_cache else None, max_batch=args.max_batch,
+                               overrides=model_overrides(args)))
     return 0
 
 
@@ -361,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conf", type=float, default=0.001, help="score threshold for mAP (default 0.001)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp32", help="fp32 (default), fp16, bf16 (see the backends)")
+    add_model_options(p)
     p.add_argument("--out", default=None, help="directory for report.html (the page to look at), report.json, "
                                                "report.md and the PR curves")
     p.set_defaults(func=cmd_evaluate)
@@ -461,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench_all)
 
     p = sub.add_parser("quantize", help="INT8 post-training quantization for the CPU backends (QDQ ONNX)")
-    p.add_argument("model", help="a float-input .onnx from `yolo-nano export`")
+    p.add_argument("model", help="a float-input .onnx (`yolo-nano export`, or an Ultralytics detect export)")
     p.add_argument("--method", default="onnxruntime", choices=QUANTIZE_METHODS,
                    help="onnxruntime (default: static QDQ, accurate, INT8 on both CPU backends) or nncf "
                         "(OpenVINO's tool; check its accuracy with `yolo-nano evaluate`)")
@@ -469,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of real images like the camera's (default: the samples)")
     p.add_argument("--calib-limit", type=int, default=128, help="at most this many images (default 128)")
     p.add_argument("--out", default=None, help="output .onnx (default: MODEL.int8-METHOD.onnx beside it)")
+    add_model_options(p)
     p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("build-engine", help="build a TensorRT engine (+ JSON sidecar) from ONNX")
@@ -483,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="engine path (default: beside the ONNX)")
     p.add_argument("--max-batch", type=int, default=1,
                    help="frames per call, 1..N (one detector for N cameras; needs an ONNX with a batch axis)")
+    add_model_options(p)
     p.set_defaults(func=cmd_build_engine)
     return parser
 

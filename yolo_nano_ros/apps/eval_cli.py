@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from yolo_nano_ros.apps.bag_cli import distro_argument
 from yolo_nano_ros.apps.console import console_script
+from yolo_nano_ros.apps.model_options import add_model_options, model_overrides
 from yolo_nano_ros.bag.frames import BagError
 from yolo_nano_ros.bag.ros_distro import parse_distro
 from yolo_nano_ros.runtime.backend_select import BACKENDS
@@ -36,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--precision", default="fp32",
                    help="fp32 (default: accuracy at full precision), fp16, bf16 (TensorRT / OpenVINO)")
+    add_model_options(p)
     p.add_argument("--image-topic", default=None, help="default: the bag's only (or first) image topic")
     gt = p.add_mutually_exclusive_group()
     gt.add_argument("--gt-topic", default=None, help="ground truth Detection2DArray topic "
@@ -72,7 +74,7 @@ def class_names_for(args: argparse.Namespace) -> tuple[tuple[str, ...], Detector
     settings = PostprocessSettings(conf_threshold=args.conf, iou_threshold=args.nms, max_detections=100,
                                    multi_label=True)
     detector = Detector.from_path(args.model, args.backend, settings, log=lambda m: print(m, file=sys.stderr),
-                                  precision=args.precision)
+                                  precision=args.precision, overrides=model_overrides(args))
     return detector.class_names, detector
 
 

@@ -14,6 +14,7 @@ from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.evaluation.metrics import DetectionMetrics, GroundTruth, Predictions, evaluate_detections
 from yolo_nano_ros.evaluation.report import metrics_markdown, save_metrics
 from yolo_nano_ros.runtime.detector import Detector
+from yolo_nano_ros.runtime.model_info import ModelOverrides
 from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
 # mAP is computed over the whole PR curve: keep low-score detections, one per class per box.
@@ -62,12 +63,13 @@ def evaluate_detector(detector: Detector, dataset: Dataset, progress: bool = Tru
 
 def evaluate_checkpoint_or_model(model: Path, data: Path, split: str = "val", out_dir: Path | None = None,
                                  conf_threshold: float = 0.001, backend: str = "auto",
-                                 precision: str = "fp32") -> EvaluationReport:
+                                 precision: str = "fp32", overrides: ModelOverrides | None = None
+                                 ) -> EvaluationReport:
     """precision fp32 by default: accuracy is measured at full precision unless a lower one is asked for."""
     from dataclasses import replace
 
     detector = Detector.from_path(model, backend, settings=replace(EVAL_SETTINGS, conf_threshold=conf_threshold),
-                                  precision=precision)
+                                  precision=precision, overrides=overrides)
     # The dataset's boxes mapped onto the model's classes by name (COCO names onto VOC ones too).
     dataset = load_split(data, split, classes=detector.class_names)
     if not any(len(s.labels) for s in dataset.samples) and dataset.skipped.get("boxes_unmapped"):

@@ -25,8 +25,8 @@ def start_detector(model: Path, env: dict[str, str], log: Path, **parameters: ob
     Stop it with process_control.stop_process_group: it runs in a new session so its whole group goes.
     Its input QoS matches what our replay tools publish (nodes.qos.replay_reliability) unless given.
     """
+    from yolo_nano_ros.errors import ModelLoadError
     from yolo_nano_ros.nodes.qos import replay_reliability
-    from yolo_nano_ros.runtime.model_info import ModelLoadError
 
     if not Path(model).is_file():  # say so here, not after a node start and a log to read
         raise ModelLoadError(f"model file not found: {model}")

@@ -73,6 +73,8 @@ from yolo_nano_ros.runtime.annotate import draw_detections
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
+from yolo_nano_ros.runtime.model_info import ModelOverrides
+from yolo_nano_ros.runtime.output_layouts import parse_layout
 from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
 from yolo_nano_ros.tracking.byte_tracker import TrackerSettings
 from yolo_nano_ros.tracking.camera_trackers import TrackerBank
@@ -223,6 +225,8 @@ class DetectorNode(LifecycleNode):
             topics = camera_topics(self.p("cameras"), bool(self.p("compressed")))
             max_batch = batch_limit(int(self.p("max_batch")), len(topics))
             tracker_settings = self._tracker_settings()
+            overrides = ModelOverrides(parse_layout(self.p("output_layout")),
+                                       tuple(c for c in self.p("class_names") or [] if c))
         except (CameraConfigError, ConfigError) as exc:
             return self._fail_configure(str(exc), kind="config")
         try:
@@ -237,13 +241,15 @@ class DetectorNode(LifecycleNode):
                               cache_dir=Path(cache) if cache else default_cache_dir() / "openvino")
             detector = Detector.from_path(model, self.p("backend"), precision=self.p("precision"),
                                           engine_cache_dir=Path(cache) if cache else None,
-                                          log=self.get_logger().info, cpu=cpu, max_batch=max_batch)
+                                          log=self.get_logger().info, cpu=cpu, max_batch=max_batch,
+                                          overrides=overrides)
         except Exception as exc:  # a model that cannot load must not take the node down
             return self._fail_configure(f"cannot load model {model}: {exc}")
         self.detector, self.model_path = detector, model
         detector.settings = self._settings()
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
-                               f"input {detector.info.input_size}, {len(detector.class_names)} classes")
+                               f"{detector.info.layout.value} outputs, input {detector.info.input_size}, "
+                               f"{len(detector.class_names)} classes")
         if topics[0].camera:  # named cameras
             batching = (f"batched, up to {max_batch} frames per inference" if detector.backend.batch_axis and
                         max_batch > 1 else "no batch axis: one call per frame" if max_batch > 1

@@ -27,6 +27,11 @@ DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
     "model": ("", "path to .onnx / .engine / .pt; empty = the shipped demo weights (not a deployable detector); "
                   "read-only (start-up)"),
     "backend": ("auto", "auto | tensorrt | openvino | onnxruntime | torch"),
+    "output_layout": ("auto", "the model's outputs: auto (from the file: ours, or Ultralytics' export metadata) | "
+                              "yolo_nano | ultralytics_detect | ultralytics_end2end, for a file without metadata "
+                              "(read at configure)"),
+    "class_names": (STRING_ARRAY, "the model's class names in output order; empty = the file's own (read at "
+                                  "configure)"),
     "precision": ("fp16", "TensorRT engine precision (fp16 | int8 | fp32); OpenVINO: fp16 = the CPU's native "
                           "reduced precision (bf16 on x86), bf16, fp32"),
     "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "

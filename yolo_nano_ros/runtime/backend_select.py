@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backends.base import Backend
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.backends.registry import (
@@ -21,7 +22,7 @@ from yolo_nano_ros.runtime.backends.registry import (
     openvino_unavailable_reason,
     tensorrt_unavailable_reason,
 )
-from yolo_nano_ros.runtime.model_info import ModelLoadError
+from yolo_nano_ros.runtime.model_info import ModelOverrides
 
 __all__ = ["BACKENDS", "Selection", "backend_model_mismatch", "openvino_unavailable_reason", "select_backend",
            "tensorrt_unavailable_reason"]
@@ -47,10 +48,11 @@ def backend_model_mismatch(backend: str, model: Path) -> str | None:
 def select_backend(model: str | Path, backend: str = "auto", precision: str = "fp16",
                    engine_cache_dir: Path | None = None, force_rebuild: bool = False, device: str = "cpu",
                    log: Callable[[str], None] = print, cpu: CpuSettings | None = None,
-                   max_batch: int = 1) -> Selection:
+                   max_batch: int = 1, overrides: ModelOverrides | None = None) -> Selection:
     """precision: TensorRT's engine precision, and OpenVINO's request (see openvino_backend). max_batch: the
     most frames one call will take (several cameras); a TensorRT engine is built for 1..max_batch, the
-    other backends take any batch their model's batch axis allows."""
+    other backends take any batch their model's batch axis allows. overrides: the output layout and class
+    names where the file's own metadata lacks them (or is to be overruled)."""
     path = Path(model)
     if backend not in BACKENDS:
         raise ModelLoadError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -61,7 +63,8 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
         raise ModelLoadError(mismatch)
     if max_batch < 1:
         raise ModelLoadError(f"max_batch must be >= 1, got {max_batch}")
-    request = OpenRequest(path, precision, engine_cache_dir, force_rebuild, device, cpu, log, max_batch)
+    request = OpenRequest(path, precision, engine_cache_dir, force_rebuild, device, cpu, log, max_batch,
+                          overrides or ModelOverrides())
     suffix = path.suffix.lower()
     by_file = {".pt": "torch", ".pth": "torch", ".engine": "tensorrt"}.get(suffix)
     if backend == "auto" and by_file is None and suffix != ".onnx":

@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
-from yolo_nano_ros.runtime.model_info import ModelLoadError
 from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
 
 

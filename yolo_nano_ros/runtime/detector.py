@@ -12,7 +12,8 @@ import numpy as np
 
 from yolo_nano_ros.msgs.image_encodings import ColorOrder
 from yolo_nano_ros.runtime.backends.base import Backend
-from yolo_nano_ros.runtime.postprocess import Detections, HeadDecoder, PostprocessSettings, select_and_nms
+from yolo_nano_ros.runtime.decoders import decoder_for
+from yolo_nano_ros.runtime.postprocess import Detections, PostprocessSettings
 from yolo_nano_ros.runtime.preprocess import Letterbox, letterbox, to_input_tensor, unletterbox_boxes
 
 
@@ -63,7 +64,7 @@ class Detector:
         self.backend = backend
         self.info = backend.info
         self.settings = settings or PostprocessSettings()
-        self.decoder = HeadDecoder(self.info.head)
+        self.decoder = decoder_for(self.info)
         self.selection_reason = backend.name
         self.calls: Counter[int] = Counter()  # frames per backend call -> how many calls took that many
 
@@ -81,10 +82,13 @@ class Detector:
     def class_names(self) -> tuple[str, ...]:
         return self.info.class_names
 
-    def preprocess(self, image: np.ndarray, color: ColorOrder = "rgb") -> tuple[np.ndarray, Letterbox]:
+    def preprocess(self, image: np.ndarray, color: ColorOrder = "rgb", rect: bool = True
+                   ) -> tuple[np.ndarray, Letterbox]:
+        """rect: pad to the model's stride only, where the model takes any input size (rect_stride); frames
+        batched together must have one shape, so mixed sizes go square."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an HxWx3 uint8 image, got shape {image.shape} dtype {image.dtype}")
-        boxed, lb = letterbox(image, self.info.input_size)
+        boxed, lb = letterbox(image, self.info.input_size, rect_stride=self.info.rect_stride if rect else 0)
         if color == "bgr":
             boxed = cv2.cvtColor(boxed, cv2.COLOR_BGR2RGB)  # after resizing: fewer pixels to swap
         if self.info.uint8_input:
@@ -92,8 +96,7 @@ class Detector:
         return to_input_tensor(boxed), lb
 
     def postprocess(self, maps: list[np.ndarray], lb: Letterbox, batch_index: int = 0) -> Detections:
-        boxes, scores = self.decoder.decode(maps, batch_index, min_objectness=self.settings.conf_threshold)
-        dets = select_and_nms(boxes, scores, self.settings)
+        dets = self.decoder.decode(maps, batch_index, self.settings)
         dets.boxes = unletterbox_boxes(dets.boxes, lb)
         return dets
 
@@ -106,7 +109,8 @@ class Detector:
         if len(frames) <= 1 or not self.backend.batch_axis:
             return [self.detect(image, color) for image, color in frames]
         t0 = time.perf_counter()
-        prepared = [self.preprocess(image, color) for image, color in frames]
+        rect = len({image.shape for image, _ in frames}) == 1
+        prepared = [self.preprocess(image, color, rect) for image, color in frames]
         t1 = time.perf_counter()
         maps = self.backend.infer(np.concatenate([batch for batch, _ in prepared]))
         t2 = time.perf_counter()

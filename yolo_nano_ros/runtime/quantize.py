@@ -20,16 +20,17 @@ from typing import Literal
 
 import numpy as np
 
-from yolo_nano_ros.errors import ConfigError
+from yolo_nano_ros.errors import ConfigError, ModelLoadError
 from yolo_nano_ros.runtime.calibration import calibration_batches
 from yolo_nano_ros.runtime.model_info import (
     QUANTIZATION_KEY,
-    ModelLoadError,
+    ModelOverrides,
     add_metadata_props,
+    describe_onnx_file,
     has_dynamic_batch,
-    is_uint8_input,
+    has_free_input_size,
     metadata_props,
-    model_config,
+    onnx_with_input_size,
     save_with_batch,
 )
 
@@ -44,6 +45,7 @@ class QuantizeSettings:
     calib_images: Path
     method: Method = "onnxruntime"
     calib_limit: int = 128
+    overrides: ModelOverrides | None = None  # layout / class names the file lacks
 
 
 def default_output(model: Path, method: Method) -> Path:
@@ -62,12 +64,12 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
     if not s.model.is_file():
         raise ModelLoadError(f"model not found: {s.model}")
     meta = read_metadata(s.model)
-    config = model_config(s.model, meta)
+    info = describe_onnx_file(s.model, s.overrides)
     if QUANTIZATION_KEY in meta:
         raise ModelLoadError(f"{s.model} is already quantized ({meta[QUANTIZATION_KEY]})")
-    if is_uint8_input(meta):
+    if info.uint8_input:
         raise ModelLoadError("quantize the float-input export (the CPU backends normalise on the CPU anyway)")
-    size = int(config["input_size"])
+    size = info.input_size
     batches = list(calibration_batches(s.calib_images, size, False, s.calib_limit))
     if not batches:
         raise ModelLoadError(f"no readable calibration images under {s.calib_images}")
@@ -78,10 +80,16 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
     # Everything the quantizers write goes to a temporary folder, removed on failure too: the working
     # directory is theirs while they run (see working_directory).
     with tempfile.TemporaryDirectory(prefix="yolo_nano_quantize_") as tmp, working_directory(Path(tmp)):
-        # The quantizers' shape inference needs every dimension: calibrate a batch-1 copy, then give the
-        # result the input's batch axis back.
+        # The quantizers' shape inference needs every dimension: calibrate a batch-1 copy (of input_size
+        # squares, for an any-size export: the INT8 file takes those), then give the result the input's
+        # batch axis back.
         dynamic = has_dynamic_batch(model)
-        source = save_with_batch(model, Path(tmp) / "batch1.onnx", batch=1) if dynamic else model
+        source = model
+        if has_free_input_size(model):
+            source = Path(tmp) / "fixed_size.onnx"
+            source.write_bytes(onnx_with_input_size(model, size))
+        if dynamic:
+            source = save_with_batch(source, Path(tmp) / "batch1.onnx", batch=1)
         if s.method == "onnxruntime":
             quantize_with_onnxruntime(source, out, batches)
         else:

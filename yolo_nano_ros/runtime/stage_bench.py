@@ -111,12 +111,15 @@ def bench_stages(model: Path, frames: Sequence[np.ndarray], input_size: int = 41
     info = read_onnx_metadata(model, session.get_modelmeta().custom_metadata_map)
     if info.uint8_input:
         raise ConfigError("bench stages measures CPU normalisation; give it a float-input model")
+    head = info.head
+    if head is None:
+        raise ConfigError("bench stages times YOLO Nano's decoder; give it one of our exports")
     input_name = session.get_inputs()[0].name
     settings = settings or PostprocessSettings()
-    decoder = HeadDecoder(info.head)
+    decoder = HeadDecoder(head)
     names = ("letterbox", "normalise", "inference", "decode_nms", "unletterbox")
     windows = {k: LatencyWindow(runs) for k in names}
-    raw = 3 * sum((input_size // s) ** 2 for s in info.head.strides)
+    raw = 3 * sum((input_size // s) ** 2 for s in head.strides)
     prefiltered: list[int] = []
     for i in range(runs + 10):  # the first 10 warm caches and ONNX Runtime's arena; not recorded
         frame = frames[i % len(frames)]

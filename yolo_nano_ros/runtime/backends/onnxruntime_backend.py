@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
-from yolo_nano_ros.runtime.model_info import QUANTIZATION_KEY, ModelInfo, ModelLoadError, read_onnx_metadata
+from yolo_nano_ros.runtime.model_info import QUANTIZATION_KEY, ModelInfo, ModelOverrides, as_shape, describe_model
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
 GRAPH_LEVELS = {"all": "ORT_ENABLE_ALL", "extended": "ORT_ENABLE_EXTENDED", "basic": "ORT_ENABLE_BASIC",
@@ -38,10 +39,12 @@ def create_session(path: Path, providers: list[str] | None = None, cpu: CpuSetti
 
 
 class OnnxRuntimeBackend:
-    def __init__(self, path: Path, providers: list[str] | None = None, cpu: CpuSettings | None = None) -> None:
+    def __init__(self, path: Path, providers: list[str] | None = None, cpu: CpuSettings | None = None,
+                 overrides: ModelOverrides | None = None) -> None:
         self.session = create_session(path, providers, cpu)
         metadata = self.session.get_modelmeta().custom_metadata_map
-        self.info: ModelInfo = read_onnx_metadata(path, metadata)
+        self.info: ModelInfo = describe_model(path, metadata, as_shape(self.session.get_inputs()[0].shape),
+                                              [as_shape(o.shape) for o in self.session.get_outputs()], overrides)
         self.input_name = self.session.get_inputs()[0].name
         self.batch_axis = not isinstance(self.session.get_inputs()[0].shape[0], int)  # "batch" when dynamic
         self.output_names = [o.name for o in self.session.get_outputs()]

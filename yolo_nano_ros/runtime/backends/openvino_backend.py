@@ -15,18 +15,18 @@ from typing import Any
 
 import numpy as np
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.model_info import (
-    INPUT_FORMAT_KEY,
-    METADATA_KEY,
+    METADATA_KEYS,
     QUANTIZATION_KEY,
     ModelInfo,
-    ModelLoadError,
-    read_onnx_metadata,
+    ModelOverrides,
+    as_shape,
+    describe_model,
 )
 
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
-METADATA_KEYS = (METADATA_KEY, INPUT_FORMAT_KEY, "producer", QUANTIZATION_KEY)
 
 
 def resolve_precision(requested: str, capabilities: list[str]) -> tuple[str, str]:
@@ -96,6 +96,11 @@ def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "C
     return CompiledModel(compiled, f"int8+{ran}" if quantized else ran, reason)
 
 
+def partial_shape(port: Any) -> tuple[int | None, ...]:
+    """An ov.Output's shape, None for each dynamic dimension."""
+    return as_shape([-1 if d.is_dynamic else d.get_length() for d in port.get_partial_shape()])
+
+
 def read_model(path: Path) -> Any:
     import openvino as ov
 
@@ -131,13 +136,14 @@ def with_batch_of_one(model: Any) -> Any:
 
 class OpenVinoBackend:
     def __init__(self, path: Path, precision: str = "fp16", cpu: CpuSettings | None = None,
-                 device: str = "CPU", max_batch: int = 1) -> None:
+                 device: str = "CPU", max_batch: int = 1, overrides: ModelOverrides | None = None) -> None:
         """max_batch: the most frames a call will take; 1 compiles for single frames even where the model
         has a batch axis (faster), more keeps the axis dynamic (several cameras)."""
         model = read_model(path)
         metadata = {k: model.get_rt_info(["framework", k]).astype(str)
                     for k in METADATA_KEYS if model.has_rt_info(["framework", k])}
-        info = read_onnx_metadata(path, metadata)
+        info = describe_model(path, metadata, partial_shape(model.inputs[0]),
+                              [partial_shape(o) for o in model.outputs], overrides)
         dynamic = bool(model.inputs[0].get_partial_shape()[0].is_dynamic)
         if dynamic and max_batch <= 1:
             model = with_batch_of_one(model)

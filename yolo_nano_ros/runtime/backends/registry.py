@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backends.base import Backend
 from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
 from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import Precision, decide
-from yolo_nano_ros.runtime.model_info import ModelLoadError
+from yolo_nano_ros.runtime.model_info import ModelOverrides
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class OpenRequest:
     cpu: CpuSettings | None = None
     log: Callable[[str], None] = print
     max_batch: int = 1  # frames per call the caller will send (TensorRT builds its profile for 1..max_batch)
+    overrides: ModelOverrides = field(default_factory=ModelOverrides)  # layout / class names the file lacks
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,15 @@ def open_tensorrt(request: OpenRequest) -> Opened:
     request.log(f"TensorRT engine {decision.engine}: {decision.reason}")
     if decision.rebuild:
         build_engine(BuildSettings(onnx=onnx, engine=decision.engine, precision=precision,  # type: ignore[arg-type]
-                                   max_batch=request.max_batch))
+                                   max_batch=request.max_batch, overrides=request.overrides))
     return Opened(TensorRTBackend(decision.engine), "TensorRT")
 
 
 def open_openvino(request: OpenRequest) -> Opened:
     from yolo_nano_ros.runtime.backends.openvino_backend import OpenVinoBackend
 
-    backend = OpenVinoBackend(request.model, request.precision, request.cpu, max_batch=request.max_batch)
+    backend = OpenVinoBackend(request.model, request.precision, request.cpu, max_batch=request.max_batch,
+                              overrides=request.overrides)
     return Opened(backend, f"OpenVINO on the CPU, {backend.precision_reason}")
 
 
@@ -130,7 +133,7 @@ def open_onnxruntime(request: OpenRequest) -> Opened:
 
     gpu = onnxruntime_gpu_provider()
     detail = f"ONNX Runtime with {gpu}" if gpu else "ONNX Runtime on the CPU (no GPU execution provider installed)"
-    return Opened(OnnxRuntimeBackend(request.model, cpu=request.cpu), detail)
+    return Opened(OnnxRuntimeBackend(request.model, cpu=request.cpu, overrides=request.overrides), detail)
 
 
 def open_torch(request: OpenRequest) -> Opened:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError
+from yolo_nano_ros.errors import ModelLoadError
+from yolo_nano_ros.runtime.model_info import ModelInfo
 
 
 class TorchBackend:

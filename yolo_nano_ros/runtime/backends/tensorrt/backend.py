@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar
-from yolo_nano_ros.runtime.model_info import ModelInfo, ModelLoadError
+from yolo_nano_ros.runtime.model_info import ModelInfo
+from yolo_nano_ros.runtime.output_layouts import OutputLayout
 
 if TYPE_CHECKING:
     import tensorrt as trt
@@ -104,8 +106,9 @@ class TensorRTBackend:
         import tensorrt as trt
 
         sidecar = EngineSidecar.read(engine_path)
-        self.info = ModelInfo.from_config_dict(sidecar.model_config, uint8_input=len(sidecar.input_shape) == 4
-                                               and sidecar.input_shape[-1] == 3)
+        self.info = (ModelInfo.from_dict(sidecar.model_info) if sidecar.model_info else  # older sidecars: ours only
+                     ModelInfo.from_config_dict(sidecar.model_config, uint8_input=len(sidecar.input_shape) == 4
+                                                and sidecar.input_shape[-1] == 3))
         self.precision = sidecar.precision
         self.max_batch = max(1, sidecar.max_batch)
         self.logger = trt.Logger(trt.Logger.WARNING)
@@ -134,11 +137,15 @@ class TensorRTBackend:
         self.max_batch = self.io[0].shape[0]  # 1 for a fixed-batch engine, whatever its sidecar says
         self._bound_batch = 0
         self._bind_batch(1)
-        # Stride 8, 16, 32 = largest map first (names would sort head_s16 before head_s8).
-        self.outputs = sorted((t for t in self.io if not t.is_input), key=lambda t: -int(np.prod(t.shape[2:])))
-        if len(self.inputs) != 1 or len(self.outputs) != 3:
-            raise ModelLoadError(f"{engine_path}: expected 1 input and 3 head outputs, got "
-                                 f"{len(self.inputs)} and {len(self.outputs)}")
+        outputs = [t for t in self.io if not t.is_input]
+        wanted = 3 if self.info.layout is OutputLayout.YOLO_NANO else 1
+        if self.info.layout is OutputLayout.YOLO_NANO:
+            # Stride 8, 16, 32 = largest map first (names would sort head_s16 before head_s8).
+            outputs.sort(key=lambda t: -int(np.prod(t.shape[2:])))
+        self.outputs = outputs
+        if len(self.inputs) != 1 or len(self.outputs) != wanted:
+            raise ModelLoadError(f"{engine_path}: expected 1 input and {wanted} outputs ({self.info.layout.value}), "
+                                 f"got {len(self.inputs)} and {len(self.outputs)}")
         self.name = "tensorrt:" + ("v3" if self.tensor_api else "v2")
         self.batch_axis = self.max_batch > 1
         self._warm_up()

@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from yolo_nano_ros.errors import ModelLoadError
 from yolo_nano_ros.runtime.backends.tensorrt.backend import dims_tuple, platform_from, require_tensorrt_stack
 from yolo_nano_ros.runtime.backends.tensorrt.engine_cache import EngineSidecar, Precision, file_sha256
 from yolo_nano_ros.runtime.calibration import calibration_batches
-from yolo_nano_ros.runtime.model_info import ModelLoadError, is_uint8_input, metadata_props, model_config
+from yolo_nano_ros.runtime.model_info import (
+    ModelInfo,
+    ModelOverrides,
+    describe_onnx_file,
+    metadata_props,
+    model_config,
+    onnx_with_input_size,
+)
+from yolo_nano_ros.runtime.output_layouts import OutputLayout
 
 if TYPE_CHECKING:
     import tensorrt as trt
@@ -37,6 +46,7 @@ class BuildSettings:
     calib_cache: Path | None = None
     calib_batches: int = 64
     max_batch: int = 1  # frames per call (several cameras): the optimization profile spans 1..max_batch
+    overrides: ModelOverrides | None = None  # layout / class names the ONNX file lacks
 
 
 def make_entropy_calibrator(batches: Iterator[np.ndarray] | None, cache: Path) -> trt.IInt8EntropyCalibrator2:
@@ -101,14 +111,19 @@ def make_progress_monitor() -> trt.IProgressMonitor | None:
     return PhasePrinter()
 
 
-def read_onnx_config(onnx_path: Path) -> tuple[dict, tuple[int, ...], bool]:
+def read_onnx_model(onnx_path: Path, overrides: ModelOverrides | None = None
+                    ) -> tuple[ModelInfo, dict, tuple[int, ...]]:
+    """(what the engine will be read as, our YoloNanoConfig or {} for other layouts, input dims with -1 dynamic).
+
+    An engine is built for square input_size frames: a model that takes any size (rect_stride) gets a
+    fixed-size graph, so its engine's info says square."""
     import onnx
 
+    info = describe_onnx_file(onnx_path, overrides)
     proto = onnx.load(str(onnx_path), load_external_data=False)
-    meta = metadata_props(proto)
-    config = model_config(onnx_path, meta)
+    config = model_config(onnx_path, metadata_props(proto)) if info.layout is OutputLayout.YOLO_NANO else {}
     dims = tuple(d.dim_value if d.dim_value > 0 else -1 for d in proto.graph.input[0].type.tensor_type.shape.dim)
-    return config, dims, is_uint8_input(meta)
+    return replace(info, rect_stride=0), config, dims
 
 
 def build_engine(s: BuildSettings) -> Path:
@@ -116,7 +131,7 @@ def build_engine(s: BuildSettings) -> Path:
     import pycuda.driver as cuda
     import tensorrt as trt
 
-    config_dict, input_dims, uint8_input = read_onnx_config(s.onnx)
+    info, config_dict, input_dims = read_onnx_model(s.onnx, s.overrides)
     platform = platform_from()
     context = cuda.Device(0).make_context()
     try:
@@ -127,20 +142,27 @@ def build_engine(s: BuildSettings) -> Path:
         flags = 0 if major >= 10 else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
         network = builder.create_network(flags)
         parser = trt.OnnxParser(network, logger)
-        if not parser.parse(s.onnx.read_bytes()):
+        # An any-size export is built for square input_size frames (what the backend feeds an engine).
+        spatial_free = len(input_dims) == 4 and any(d < 0 for d in input_dims[2:])
+        graph = onnx_with_input_size(s.onnx, info.input_size) if spatial_free else s.onnx.read_bytes()
+        if spatial_free:
+            input_dims = (input_dims[0], input_dims[1], info.input_size, info.input_size)
+        if not parser.parse(graph):
             errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
             raise ModelLoadError(f"TensorRT cannot parse {s.onnx}: {errors}")
         config = builder.create_builder_config()
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_mb << 20)
         inp = network.get_input(0)
         max_batch = 1
-        if input_dims and input_dims[0] < 0:  # batch axis: one profile for 1..max_batch frames per call
+        batch_axis = bool(input_dims) and input_dims[0] < 0
+        if batch_axis:
             max_batch = max(1, s.max_batch)
+        if batch_axis:  # one profile for 1..max_batch frames per call
             profile = builder.create_optimization_profile()
             one, most = trt.Dims([1, *input_dims[1:]]), trt.Dims([max_batch, *input_dims[1:]])
             profile.set_shape(inp.name, one, most, most)  # tuned for the full batch: N cameras at once
             config.add_optimization_profile(profile)
-        elif s.max_batch > 1:
+        if not batch_axis and s.max_batch > 1:
             print(f"{s.onnx.name} has a fixed batch of {input_dims[0] if input_dims else '?'}: building for one "
                   "frame per call (re-export it with `yolo-nano export X.onnx --dynamic-batch` to batch)", flush=True)
         if s.precision in (Precision.FP16, Precision.INT8):
@@ -152,8 +174,7 @@ def build_engine(s: BuildSettings) -> Path:
             if not cache.is_file():
                 if s.calib_images is None:
                     raise ModelLoadError("INT8 needs --calib-images DIR (or an existing --calib-cache)")
-                batches = calibration_batches(s.calib_images, int(config_dict["input_size"]), uint8_input,
-                                              s.calib_batches)
+                batches = calibration_batches(s.calib_images, info.input_size, info.uint8_input, s.calib_batches)
             config.int8_calibrator = make_entropy_calibrator(batches, cache)
         if s.dla_core is not None:
             config.default_device_type = trt.DeviceType.DLA
@@ -171,9 +192,10 @@ def build_engine(s: BuildSettings) -> Path:
         s.engine.parent.mkdir(parents=True, exist_ok=True)
         s.engine.write_bytes(bytes(serialized))
         shape = dims_tuple(inp.shape)
+        one_frame = (1, *shape[1:]) if shape[0] < 0 else shape
         EngineSidecar(file_sha256(s.onnx), platform.tensorrt_version, platform.gpu_name,
-                      platform.compute_capability, s.precision.value, (1, *shape[1:]) if shape[0] < 0 else shape,
-                      tuple(config_dict["class_names"]), config_dict, s.dla_core, max_batch=max_batch).write(s.engine)
+                      platform.compute_capability, s.precision.value, one_frame, info.class_names, config_dict,
+                      s.dla_core, max_batch=max_batch, model_info=info.to_dict()).write(s.engine)
         print(f"wrote {s.engine} in {time.monotonic() - started:.0f} s", flush=True)
         return s.engine
     finally:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from yolo_nano_ros.runtime.model_info import ModelLoadError
+from yolo_nano_ros.errors import ModelLoadError
 
 SIDECAR_VERSION = 1
 
@@ -51,6 +51,7 @@ class EngineSidecar:
     dla_core: int | None = None
     sidecar_version: int = SIDECAR_VERSION
     max_batch: int = 1  # frames per call its optimization profile takes (1..max_batch); older sidecars: 1
+    model_info: dict = field(default_factory=dict)  # ModelInfo.to_dict(): layout, names, size; older: model_config
 
     def write(self, engine_path: Path) -> Path:
         path = sidecar_path(engine_path)
