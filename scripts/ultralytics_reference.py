@@ -1,9 +1,11 @@
 """Ultralytics' side of the parity checks, run with the Ultralytics venv's Python (make setup-ultralytics), never
 imported by the package: Ultralytics is AGPL-3.0 and a check of us, not a part of us.
 
-    export   build a model from Ultralytics' yaml (no weights are downloaded), give it varied outputs, export ONNX
+    export   a trained .pt, or a model built from Ultralytics' yaml (no weights are downloaded) given varied
+             outputs, exported to ONNX or OpenVINO
     predict  Ultralytics' own per-frame pipeline (YOLO(file).predict) on images; boxes (and timings) as JSON
-    train    a few epochs on a dataset copy (the evaluation-parity benchmark needs a model that finds things)
+    train    memorise a dataset copy (the evaluation-parity benchmark needs a model that finds things); a .pt
+    val      Ultralytics' own evaluation of a model file on a dataset yaml: mAP50 and mAP50-95
 
 Varied outputs without training: random weights score every cell alike (features vanish through the layers),
 so BatchNorm's running statistics are recomputed on real photos (a few forward passes in train mode, no
@@ -85,20 +87,30 @@ def export(args: argparse.Namespace) -> None:
     from ultralytics.utils import ROOT, YAML
 
     torch.manual_seed(args.seed)
-    model = YOLO(f"{args.arch}.yaml")
-    model.model.names = YAML.load(ROOT / "cfg/datasets/coco.yaml")["names"]  # COCO's 80, as a trained export has
-    batch = letterboxed_batch(image_paths(args.images, args.calib_images), args.imgsz)
+    facts: dict = {}
+    if args.weights:  # a trained model: exported as it is
+        model = YOLO(str(args.weights))
+    else:
+        model = YOLO(f"{args.arch}.yaml")
+        model.model.names = YAML.load(ROOT / "cfg/datasets/coco.yaml")["names"]  # COCO's 80, as a trained export
+        batch = letterboxed_batch(image_paths(args.images, args.calib_images), args.imgsz)
+        head = model.model.model[-1]
+        end2end_capable = hasattr(head, "end2end")
+        if end2end_capable:
+            head.end2end = False  # calibrate through the one-to-many outputs (N, 4+C, A), then restore
+        facts = calibrate(model, batch, args.share, args.conf)
+        if end2end_capable:
+            head.end2end = True
     head = model.model.model[-1]
-    end2end_capable = hasattr(head, "end2end")
-    if end2end_capable:
-        head.end2end = False  # calibrate through the one-to-many outputs (N, 4+C, A), then restore
-    facts = calibrate(model, batch, args.share, args.conf)
-    if end2end_capable:
-        head.end2end = True
-    path = model.export(format="onnx", imgsz=args.imgsz, dynamic=args.dynamic, simplify=True, opset=args.opset,
-                        end2end=args.end2end if end2end_capable else None, batch=1)
+    extra = {"end2end": args.end2end} if hasattr(head, "end2end") else {}
+    path = model.export(format=args.format, imgsz=args.imgsz, dynamic=args.dynamic, batch=1,
+                        **({"simplify": True, "opset": args.opset} if args.format == "onnx" else {}), **extra)
     target = args.out
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and target.is_dir():
+        import shutil
+
+        shutil.rmtree(target)
     Path(path).replace(target)
     print(json.dumps({"model": str(target), "arch": args.arch, **facts}))
 
@@ -142,12 +154,10 @@ def train(args: argparse.Namespace) -> None:
     model.train(data=str(args.data), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, workers=0,
                 device="cpu", project=str(args.project), name="train", exist_ok=True, plots=False, val=False,
                 amp=False, verbose=False, seed=args.seed, **plain)
-    path = model.export(format="onnx", imgsz=args.imgsz, dynamic=True, simplify=True, opset=args.opset)
+    weights = args.project / "train" / "weights" / "last.pt"
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    Path(path).replace(args.out)
-    metrics = model.val(data=str(args.data), imgsz=args.imgsz, batch=args.batch, workers=0, device="cpu",
-                        plots=False, verbose=False, project=str(args.project), name="val", exist_ok=True)
-    print(json.dumps({"model": str(args.out), "map50": float(metrics.box.map50), "map": float(metrics.box.map)}))
+    weights.replace(args.out)
+    print(json.dumps({"weights": str(args.out)}))
 
 
 def val(args: argparse.Namespace) -> None:
@@ -163,8 +173,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     e = sub.add_parser("export")
-    e.add_argument("--arch", required=True, help="yolov8n | yolo11n | yolo26n (Ultralytics' yaml names)")
-    e.add_argument("--images", type=Path, required=True, help="photos for the BatchNorm statistics")
+    e.add_argument("--arch", default="yolo11n", help="yolov8n | yolo11n | yolo26n (Ultralytics' yaml names)")
+    e.add_argument("--weights", type=Path, default=None, help="a trained .pt to export instead (no calibration)")
+    e.add_argument("--format", default="onnx", choices=["onnx", "openvino"])
+    e.add_argument("--images", type=Path, default=None, help="photos for the BatchNorm statistics")
     e.add_argument("--calib-images", type=int, default=32)
     e.add_argument("--imgsz", type=int, default=320)
     e.add_argument("--share", type=float, default=0.01, help="share of cells to score above --conf")
@@ -191,11 +203,10 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--epochs", type=int, default=100)
     t.add_argument("--imgsz", type=int, default=320)
     t.add_argument("--batch", type=int, default=16)
-    t.add_argument("--opset", type=int, default=17)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-augment", action="store_true", help="flips only, AdamW at 2e-3: memorise the set fast")
     t.add_argument("--project", type=Path, required=True)
-    t.add_argument("--out", type=Path, required=True)
+    t.add_argument("--out", type=Path, required=True, help="where the trained .pt goes")
     v = sub.add_parser("val")
     v.add_argument("--model", type=Path, required=True)
     v.add_argument("--data", type=Path, required=True)

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from yolo_nano_ros.apps import track_eval_cli
+from yolo_nano_ros.apps import track_eval_cli, ultralytics_bench_cli
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.apps.model_options import add_model_options, model_overrides
 from yolo_nano_ros.errors import YoloNanoError
@@ -429,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench_stages)
 
     track_eval_cli.add_bench_parser(bench)
+    ultralytics_bench_cli.add_bench_parser(bench)
 
     p = bench.add_parser("batch", help="inference ms per frame at batch 1 and batch N, per CPU backend and threads "
                                        "(what one node for N cameras gains)")
