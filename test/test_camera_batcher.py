@@ -60,3 +60,20 @@ def test_bad_configuration_is_a_clear_error():
         CameraBatcher(["a", "a"])
     with pytest.raises(KeyError, match="unknown camera 'z'; configured: a, b"):
         CameraBatcher(["a", "b"]).put("z", 1)
+
+
+def test_a_held_camera_is_left_out_of_other_batches_until_released():
+    """Two workers: while one holds camera a's frame, a's next frame waits (latest wins) and the other worker
+    takes only b; after release, a's newest frame is taken. So a camera never has two frames in flight."""
+    batcher = CameraBatcher(["a", "b"])
+    batcher.put("a", 1)
+    first = batcher.take_batch(0, hold=True)
+    assert first == [("a", 1)] and batcher.in_flight() == 1
+    batcher.put("a", 2)
+    batcher.put("a", 3)  # replaces 2 (a drop), still waiting for the hold to end
+    batcher.put("b", 10)
+    assert batcher.take_batch(0, hold=True) == [("b", 10)]
+    assert batcher.take_batch(0.05, hold=True) == [], "a is held: nothing else may be taken"
+    batcher.release(first)
+    assert batcher.take_batch(0, hold=True) == [("a", 3)]
+    assert batcher.counts["a"].dropped == 1

@@ -1,10 +1,11 @@
 """`yolo-nano-node-bench --cameras N`: one detector node for N cameras against N detector processes.
 
 N cameras publish 640x480 rgb8 real photos at 30 Hz each (their phases spread evenly over the frame
-period, as free-running cameras are), from this process, to (a) one node with `cameras` = N names and
-(b) N separate detector processes, one per camera; same model and backend. Threads: each of the N
-processes runs `--threads` inference threads (the node default, 1); the one node runs N x that, capped
-at the cores this machine gives us, so neither side gets more threads than the other had in total.
+period, as free-running cameras are), and at 60 Hz, more than a small machine answers (saturation), from
+this process, to (a) one node with `cameras` = N names and (b) N separate detector processes, one per camera;
+same model and backend. Threads: each of the N processes runs `--threads` kernel threads (the node default,
+1); the one node runs its default inference workers (one per camera up to the usable cores, each with
+`--threads` kernel threads; `--node-workers` to choose), so neither side has more threads than cores.
 Both configurations are up for the whole run and take turns block by block, so a shared machine's load
 drifts onto both alike. Per configuration: aggregate answered FPS, per-camera latency (publish to
 answer, p50/p95), drops, the node processes' CPU time per answered frame (/proc, psutil) and their
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yolo_nano_ros.apps.node_bench import process_cpu_s, rgb8_frames
-from yolo_nano_ros.benchmarks.machine import usable_cores
+from yolo_nano_ros.pipeline.inference_workers import worker_count
+from yolo_nano_ros.runtime.backends.cpu_settings import usable_cores
 from yolo_nano_ros.runtime.latency import percentile
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from yolo_nano_ros.bag.frames import RawFrame
     from yolo_nano_ros.nodes.bag_replay import LiveReplay
 
-RATE_HZ = 30.0
+RATES_HZ = (30.0, 60.0)  # free-running cameras, and more than a 2-core machine answers (saturation)
 BLOCKS = 4
 ONE_NODE, PROCESSES = "one node", "processes"
 ONE_NODE_NAMESPACE = "one_node"  # the one node's cameras: /one_node/cam<i>/image
@@ -54,13 +56,15 @@ class CameraRow:
 class ConfigResult:
     config: str  # ONE_NODE or PROCESSES
     cameras: int
-    threads: int  # inference threads per process
+    threads: int  # kernel threads per process (the one node: per worker x workers)
     seconds: float  # time the cameras were streaming to it
     per_camera: list[CameraRow]
     cpu_s: float  # its processes' CPU (user + system) while streaming
     rss_mb: float  # summed over its processes, at the end
     pss_mb: float
     batch_sizes: str = ""  # the one node's frames per inference call
+    rate_hz: float = 30.0  # each camera's
+    backend: str = ""
 
     @property
     def answered(self) -> int:
@@ -90,15 +94,15 @@ def process_memory_mb(pids: list[int]) -> tuple[float, float]:
     return sum(i.rss for i in infos) / 2**20, sum(getattr(i, "pss", i.rss) for i in infos) / 2**20
 
 
-def play_together(replays: list[LiveReplay], stream: list[RawFrame],
-                  in_phase: bool = False) -> tuple[list[CameraRow], float]:
-    """Every replay streams `stream` at RATE_HZ at once, phases spread over one frame period (or all at
+def play_together(replays: list[LiveReplay], stream: list[RawFrame], in_phase: bool = False,
+                  rate_hz: float = 30.0) -> tuple[list[CameraRow], float]:
+    """Every replay streams `stream` at rate_hz at once, phases spread over one frame period (or all at
     the same instant: hardware-triggered cameras); (rows, the streaming time in seconds: answers still in
     flight arrive in the settle time after it)."""
 
     def play(i: int) -> None:
-        delay = 0.0 if in_phase else i / (len(replays) * RATE_HZ)
-        replays[i].play(stream, RATE_HZ, passes=1, settle_s=1.0, start_delay_s=delay)
+        delay = 0.0 if in_phase else i / (len(replays) * rate_hz)
+        replays[i].play(stream, rate_hz, passes=1, settle_s=1.0, start_delay_s=delay)
 
     threads = [threading.Thread(target=play, args=(i,), daemon=True) for i in range(len(replays))]
     for t in threads:
@@ -106,7 +110,7 @@ def play_together(replays: list[LiveReplay], stream: list[RawFrame],
     for t in threads:
         t.join()
     rows = [CameraRow(len(r.result.sent), len(r.result.received), r.result.latencies_ms()) for r in replays]
-    return rows, len(stream) / RATE_HZ
+    return rows, len(stream) / rate_hz
 
 
 def merge(total: list[CameraRow], block: list[CameraRow]) -> None:
@@ -117,10 +121,10 @@ def merge(total: list[CameraRow], block: list[CameraRow]) -> None:
 
 
 def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_camera: int, threads: int = 1,
-                  backend: str = "auto", node_threads: int = 0, in_phase: bool = False,
-                  log: Callable[[str], None] = print) -> list[ConfigResult]:
+                  backend: str = "auto", node_workers: int = 0, in_phase: bool = False,
+                  log: Callable[[str], None] = print, rate_hz: float = 30.0) -> list[ConfigResult]:
     """The two configurations for `cameras` cameras, `frames_per_camera` frames each, in BLOCKS turns.
-    node_threads: the one node's inference threads; 0 = cameras x threads, capped at the usable cores.
+    node_workers: the one node's inference workers; 0 = its default (one per camera up to the usable cores).
     in_phase: every camera sends at the same instant (triggered together) instead of spread phases."""
     from yolo_nano_ros.harness.dds_environment import private_dds_domain
     from yolo_nano_ros.harness.detector_process import running_node, start_detector
@@ -128,7 +132,7 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
 
     frames = rgb8_frames(images, 640, 480)
     stream = (frames * -(-frames_per_camera // len(frames)))[:frames_per_camera]
-    node_threads = node_threads or min(cameras * threads, usable_cores())
+    workers = worker_count(node_workers, cameras, usable_cores())  # what the node will run (a CPU backend)
     names = [f"cam{i}" for i in range(cameras)]
     with private_dds_domain() as env, tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
 
@@ -136,7 +140,8 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
             return lambda log_path: start_detector(model, env, log_path, namespace=namespace, backend=backend,
                                                    diagnostics_period=0.5, **params)
 
-        one = stack.enter_context(running_node(start(ONE_NODE_NAMESPACE, cameras=names, cpu_threads=node_threads),
+        one = stack.enter_context(running_node(start(ONE_NODE_NAMESPACE, cameras=names, cpu_threads=threads,
+                                                     inference_workers=workers),
                                                Path(tmp) / "one_node.log", "one-node detector"))
         procs = [stack.enter_context(running_node(start(f"{PROCESS_NAMESPACE}{i}", cpu_threads=threads),
                                                   Path(tmp) / f"proc{i}.log", f"detector process {i}"))
@@ -151,8 +156,9 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
                        for i in range(cameras)]}
         pids = {ONE_NODE: [one.pid], PROCESSES: [p.pid for p in procs]}
         phase = "in phase" if in_phase else "phases spread"
-        log(f"{cameras} camera(s) x {frames_per_camera} frames at {RATE_HZ:g} Hz ({phase}): one node ({node_threads} "
-            f"threads) and {cameras} process(es) ({threads} thread(s) each), {BLOCKS} blocks in turn")
+        log(f"{backend}: {cameras} camera(s) x {frames_per_camera} frames at {rate_hz:g} Hz ({phase}): one node "
+            f"({workers} worker(s) x {threads} thread(s)) and {cameras} process(es) ({threads} thread(s) each), "
+            f"{BLOCKS} blocks in turn")
         time.sleep(1.0)  # start-up work stays out of the measured window
         totals = {c: [CameraRow() for _ in range(cameras)] for c in replays}
         seconds = dict.fromkeys(replays, 0.0)
@@ -161,7 +167,7 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
         for first in range(0, frames_per_camera, size):
             for config, config_replays in replays.items():
                 before = sum(map(process_cpu_s, pids[config]))
-                rows, elapsed = play_together(config_replays, stream[first:first + size], in_phase)
+                rows, elapsed = play_together(config_replays, stream[first:first + size], in_phase, rate_hz)
                 cpu[config] += sum(map(process_cpu_s, pids[config])) - before
                 merge(totals[config], rows)
                 seconds[config] += elapsed
@@ -171,33 +177,73 @@ def bench_cameras(model: Path, images: list[Path], cameras: int, frames_per_came
         results = []
         for config in replays:
             rss, pss = process_memory_mb(pids[config])
-            results.append(ConfigResult(config, cameras, node_threads if config == ONE_NODE else threads,
+            results.append(ConfigResult(config, cameras, workers * threads if config == ONE_NODE else threads,
                                         seconds[config], totals[config], cpu[config], rss, pss,
-                                        batch_sizes if config == ONE_NODE else ""))
+                                        batch_sizes if config == ONE_NODE else "", rate_hz, backend))
         return results
 
 
 def cameras_table(results: list[ConfigResult]) -> str:
-    lines = ["| cameras | configuration | threads | answered / sent | aggregate FPS | worst camera p50 ms | "
-             "worst camera p95 ms | drops | CPU ms / answered frame | RSS MB | PSS MB | batch sizes (size:calls) |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| backend | Hz per camera | cameras | configuration | threads | answered / sent | aggregate FPS | "
+             "worst camera p50 ms | worst camera p95 ms | drops | CPU ms / answered frame | RSS MB | PSS MB | "
+             "batch sizes (size:calls) |",
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         config = r.config if r.config == ONE_NODE else f"{r.cameras} process{'es' if r.cameras > 1 else ''}"
-        lines.append(f"| {r.cameras} | {config} | {r.threads} | {r.answered} / {r.sent} | {r.fps:.1f} | "
+        lines.append(f"| {r.backend} | {r.rate_hz:g} | {r.cameras} | {config} | {r.threads} | {r.answered} / {r.sent} "
+                     f"| {r.fps:.1f} | "
                      f"{r.latency(50):.1f} | {r.latency(95):.1f} | {sum(c.dropped for c in r.per_camera)} | "
                      f"{r.cpu_ms_per_frame:.1f} | {r.rss_mb:.0f} | {r.pss_mb:.0f} | {r.batch_sizes or '-'} |")
     return "\n".join(lines)
 
 
+def pair(results: list[ConfigResult], backend: str, cameras: int, rate_hz: float
+         ) -> tuple[ConfigResult, ConfigResult] | None:
+    found = {r.config: r for r in results if (r.backend, r.cameras, r.rate_hz) == (backend, cameras, rate_hz)}
+    return (found[ONE_NODE], found[PROCESSES]) if len(found) == 2 else None
+
+
 def verdicts(results: list[ConfigResult]) -> list[str]:
-    """Per camera count: one node against the processes, as ratios measured side by side."""
+    """Per backend, camera count and rate: one node against the processes, as ratios measured side by side;
+    then the goals (issue 31) where the run has the cases they need."""
     out = []
-    for n in sorted({r.cameras for r in results}):
-        one = next(r for r in results if r.cameras == n and r.config == ONE_NODE)
-        procs = next(r for r in results if r.cameras == n and r.config == PROCESSES)
-        out.append(f"N={n}: one node answers {one.answered / max(1, procs.answered):.2f}x the frames of {n} "
-                   f"process(es) (goal at N=4: >= 1.5x); worst-camera p95 {one.latency(95):.1f} vs "
-                   f"{procs.latency(95):.1f} ms; CPU per answered frame {one.cpu_ms_per_frame:.1f} vs "
-                   f"{procs.cpu_ms_per_frame:.1f} ms; RSS {one.rss_mb:.0f} vs {procs.rss_mb:.0f} MB "
-                   f"(PSS {one.pss_mb:.0f} vs {procs.pss_mb:.0f} MB)")
+    for backend, n, rate in sorted({(r.backend, r.cameras, r.rate_hz) for r in results}):
+        found = pair(results, backend, n, rate)
+        if found is None:
+            continue
+        one, procs = found
+        out.append(f"{backend or 'auto'}, N={n} at {rate:g} Hz: one node answers "
+                   f"{one.answered / max(1, procs.answered):.2f}x the frames of {n} process(es); worst-camera p95 "
+                   f"{one.latency(95):.1f} vs {procs.latency(95):.1f} ms; CPU per answered frame "
+                   f"{one.cpu_ms_per_frame:.1f} vs {procs.cpu_ms_per_frame:.1f} ms; RSS {one.rss_mb:.0f} vs "
+                   f"{procs.rss_mb:.0f} MB (PSS {one.pss_mb:.0f} vs {procs.pss_mb:.0f} MB)")
+    return out + goals(results)
+
+
+def goals(results: list[ConfigResult]) -> list[str]:
+    """At N = 4: frames at saturation >= 1.15x, CPU per answered frame at 30 Hz <= 0.85x, worst-camera p95 no
+    worse, RSS <= 0.5x; at N = 1: the one node within 10 % of the process on frames and p95."""
+    out = []
+
+    def line(label: str, value: float, goal: str, met: bool) -> None:
+        out.append(f"goal {label}: {value:.2f}x ({goal}): {'met' if met else 'NOT met'}")
+
+    for backend in sorted({r.backend for r in results}):
+        if (saturated := pair(results, backend, 4, 60.0)) is not None:
+            one, procs = saturated
+            line(f"{backend} N=4 60 Hz frames one node / processes", one.answered / max(1, procs.answered),
+                 ">= 1.15x", one.answered >= 1.15 * procs.answered)
+        if (steady := pair(results, backend, 4, 30.0)) is not None:
+            one, procs = steady
+            line(f"{backend} N=4 30 Hz CPU per answered frame", one.cpu_ms_per_frame / procs.cpu_ms_per_frame,
+                 "<= 0.85x", one.cpu_ms_per_frame <= 0.85 * procs.cpu_ms_per_frame)
+            line(f"{backend} N=4 30 Hz worst-camera p95", one.latency(95) / procs.latency(95), "<= 1x",
+                 one.latency(95) <= procs.latency(95))
+            line(f"{backend} N=4 RSS", one.rss_mb / procs.rss_mb, "<= 0.5x", one.rss_mb <= 0.5 * procs.rss_mb)
+        if (single := pair(results, backend, 1, 30.0)) is not None:
+            one, procs = single
+            frames, p95 = one.answered / max(1, procs.answered), one.latency(95) / procs.latency(95)
+            met = frames >= 0.9 and p95 <= 1.1
+            out.append(f"goal {backend} N=1 30 Hz unchanged (one node / one process): frames {frames:.2f}x, p95 "
+                       f"{p95:.2f}x (frames >= 0.9x, p95 <= 1.1x): {'met' if met else 'NOT met'}")
     return out

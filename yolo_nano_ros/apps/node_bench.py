@@ -420,15 +420,19 @@ def main(argv: list[str] | None = None) -> int:
                       help="instead: FRAMES frames through one node as fast as it answers; RSS, fds, threads and "
                            "latency per 10,000")
     mode.add_argument("--cameras", type=int, nargs="+", default=[], metavar="N",
-                      help="instead: N cameras at 30 Hz into one node with cameras=N vs N detector processes, for "
-                           "each N given (e.g. --cameras 1 2 4; --frames per camera)")
-    p.add_argument("--backend", default="auto", help="--cameras: the detectors' backend (default auto)")
+                      help="instead: N cameras into one node with cameras=N vs N detector processes, for each N "
+                           "given (e.g. --cameras 1 4; --frames per camera), at each --rates, for each --backends")
+    p.add_argument("--backends", nargs="+", default=["auto"], help="--cameras: the detectors' backends, in turn "
+                                                                   "(default auto; e.g. openvino onnxruntime)")
+    p.add_argument("--rates", type=float, nargs="+", default=[30.0, 60.0],
+                   help="--cameras: Hz per camera (default 30 and 60: free-running, and saturating 2 cores)")
     p.add_argument("--threads", type=int, default=1,
-                   help="--cameras: inference threads per process (default 1)")
+                   help="--cameras: kernel threads per process and per inference worker (default 1)")
     p.add_argument("--in-phase", action="store_true",
                    help="--cameras: every camera sends at the same instant (hardware-triggered), not spread")
-    p.add_argument("--node-threads", type=int, default=0,
-                   help="--cameras: the one node's inference threads (default: N x --threads, capped at the cores)")
+    p.add_argument("--node-workers", type=int, default=0,
+                   help="--cameras: the one node's inference workers (default 0: its own default, one per "
+                        "camera up to the cores)")
     a = p.parse_args(argv)
     a.model = resolve_model(a.model)
     a.images = a.images or sample_images_dir() / "images"
@@ -444,11 +448,13 @@ def main(argv: list[str] | None = None) -> int:
         from yolo_nano_ros.apps.camera_bench import bench_cameras, cameras_table, verdicts
 
         results = []
-        for n in a.cameras:
-            if n < 1:
-                raise YoloNanoError(f"--cameras: {n} is not a camera count (1 or more)")
-            results += bench_cameras(a.model, images, n, a.frames, a.threads, a.backend, a.node_threads, a.in_phase,
-                                     log=log)
+        for backend in a.backends:
+            for n in a.cameras:
+                if n < 1:
+                    raise YoloNanoError(f"--cameras: {n} is not a camera count (1 or more)")
+                for rate in a.rates:
+                    results += bench_cameras(a.model, images, n, a.frames, a.threads, backend, a.node_workers,
+                                             a.in_phase, log=log, rate_hz=rate)
         print(cameras_table(results))
         print("\n".join(verdicts(results)))
         if a.json:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import platform
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from yolo_nano_ros.runtime.backends.cpu_settings import usable_cores
 
 ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "asimd", "fphp")
 
@@ -44,11 +45,6 @@ def gpu_name() -> str | None:
     except ImportError:
         return None
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (a container's or taskset's share, not the host's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def machine_info() -> dict[str, Any]:

@@ -68,9 +68,10 @@ from yolo_nano_ros.pipeline.cpu_meter import CpuPerFrame
 from yolo_nano_ros.pipeline.error_throttle import ErrorThrottle
 from yolo_nano_ros.pipeline.frame_pipeline import RateMeter
 from yolo_nano_ros.pipeline.frame_processor import AnswerStage, FrameAnswer, FrameProcessor, ReceivedFrame
+from yolo_nano_ros.pipeline.inference_workers import InferenceWorkers, worker_count
 from yolo_nano_ros.pipeline.tracking_stage import TrackingStage
 from yolo_nano_ros.runtime.annotate import draw_detections
-from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir
+from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings, default_cache_dir, usable_cores
 from yolo_nano_ros.runtime.detector import Detector
 from yolo_nano_ros.runtime.latency import LatencyWindow
 from yolo_nano_ros.runtime.model_info import ModelOverrides
@@ -135,8 +136,9 @@ class DetectorNode(LifecycleNode):
         self.processor = FrameProcessor(self._report)  # made again at activate, with its message decoder
         self.detections_serializer: DetectionArraySerializer | None = None
         self.pub_labels: Any = None  # exists between configure and cleanup
-        self._worker: threading.Thread | None = None
-        self._running = threading.Event()
+        self.workers: InferenceWorkers[ReceivedFrame] | None = None  # running between activate and deactivate
+        self.inference_workers = 1  # how many, decided at configure
+        self._count_lock = threading.RLock()  # inference workers publish and count side by side
         self.pub_diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(float(self.get_parameter("diagnostics_period").value), self._publish_diagnostics)
 
@@ -227,6 +229,7 @@ class DetectorNode(LifecycleNode):
             tracker_settings = self._tracker_settings()
             overrides = ModelOverrides(parse_layout(self.p("output_layout")),
                                        tuple(c for c in self.p("class_names") or [] if c))
+            workers = worker_count(int(self.p("inference_workers")), len(topics), usable_cores())
         except (CameraConfigError, ConfigError) as exc:
             return self._fail_configure(str(exc), kind="config")
         try:
@@ -242,10 +245,14 @@ class DetectorNode(LifecycleNode):
             detector = Detector.from_path(model, self.p("backend"), precision=self.p("precision"),
                                           engine_cache_dir=Path(cache) if cache else None,
                                           log=self.get_logger().info, cpu=cpu, max_batch=max_batch,
-                                          overrides=overrides)
+                                          overrides=overrides, workers=workers)
         except Exception as exc:  # a model that cannot load must not take the node down
             return self._fail_configure(f"cannot load model {model}: {exc}")
         self.detector, self.model_path = detector, model
+        self.inference_workers = workers if detector.backend.parallel_calls else 1
+        if self.inference_workers < workers:
+            self.get_logger().info(f"{detector.backend.name} takes one call at a time: 1 inference worker, not "
+                                   f"{workers}")
         detector.settings = self._settings()
         self.get_logger().info(f"model {model}: backend {detector.backend.name} ({detector.selection_reason}), "
                                f"{detector.info.layout.value} outputs, input {detector.info.input_size}, "
@@ -296,21 +303,23 @@ class DetectorNode(LifecycleNode):
                 msg_type, port.topics.image, lambda msg, port=port: self._on_image(msg, port), qos,
                 event_callbacks=events, raw=decoder is not None)
         self.batcher = CameraBatcher(list(self.ports), self.batcher.max_batch)
-        self._running.set()
-        self._worker = threading.Thread(target=self._inference_loop, name="yolo_nano_inference", daemon=True)
-        self._worker.start()
+        self.workers = InferenceWorkers(self.batcher, self._process, self._on_worker_error, self.inference_workers)
+        self.workers.start()
         self.state_message = "active"
         topics = ", ".join(port.subscription.topic_name for port in self.ports.values())
         self.get_logger().info(f"listening on {topics} ({reliability}, depth {qos.depth}, "
-                               f"{'serialized, decoded in place' if decoder else 'rclpy messages'})")
+                               f"{'serialized, decoded in place' if decoder else 'rclpy messages'}, "
+                               f"{self.inference_workers} inference worker{'s' if self.inference_workers > 1 else ''})")
         return TransitionCallbackReturn.SUCCESS
 
     def _stop_worker(self) -> None:
-        self._running.clear()
-        self.batcher.close()
-        if self._worker is not None:
-            self._worker.join(5.0)
-            self._worker = None
+        if self.workers is None:
+            self.batcher.close()
+            return
+        stuck = self.workers.stop(5.0)
+        self.workers = None
+        if stuck:
+            self.get_logger().error(f"inference workers still in a backend call after 5 s: {', '.join(stuck)}")
 
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         self._stop_worker()
@@ -354,24 +363,19 @@ class DetectorNode(LifecycleNode):
                     f"the camera (last policy: {event.last_policy_kind})")
 
     def _error(self, kind: str, message: str, detail_key: str = "", port: CameraPort | None = None) -> None:
-        self.errors[kind] += 1
-        self.last_error = message
-        if port is not None:
-            port.errors += 1
-            port.last_error = message
-        suppressed = self.throttle.admit(f"{kind}:{port.topics.camera if port else ''}:{detail_key}")
+        with self._count_lock:
+            self.errors[kind] += 1
+            self.last_error = message
+            if port is not None:
+                port.errors += 1
+                port.last_error = message
+            suppressed = self.throttle.admit(f"{kind}:{port.topics.camera if port else ''}:{detail_key}")
         if suppressed is not None:
             more = f" ({suppressed} similar suppressed in the last {ERROR_LOG_PERIOD_S:.0f} s)" if suppressed else ""
             self.get_logger().error(message + more)
 
-    def _inference_loop(self) -> None:
-        while self._running.is_set():
-            batch = self.batcher.take_batch(timeout=0.2)
-            if batch and self._running.is_set():
-                try:
-                    self._process(batch)
-                except Exception as exc:  # never let one batch kill the worker
-                    self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
+    def _on_worker_error(self, exc: Exception) -> None:
+        self._error("inference", f"frame skipped: {type(exc).__name__}: {exc}", type(exc).__name__)
 
     def _report(self, kind: str, message: str, detail_key: str, camera: str) -> None:
         self._error(kind, message, detail_key, self.ports.get(camera))
@@ -389,13 +393,15 @@ class DetectorNode(LifecycleNode):
                 self._error("publish", f"answer for {port.topics.label} not published: {type(exc).__name__}: "
                             f"{exc}", type(exc).__name__, port)
                 continue
-            for key, value in (*answer.stage_ms.items(), ("publish", (time.perf_counter() - t0) * 1e3)):
-                if key in self.latency:
-                    self.latency[key].add(value)
-            stamp = stamp_ns(f.header)
-            if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
-                self.latency["transport"].add((f.frame.arrival_clock_ns - stamp) * 1e-6)
-                self.latency["end_to_end"].add((self.get_clock().now().nanoseconds - stamp) * 1e-6)
+            now_ns = self.get_clock().now().nanoseconds
+            with self._count_lock:
+                for key, value in (*answer.stage_ms.items(), ("publish", (time.perf_counter() - t0) * 1e3)):
+                    if key in self.latency:
+                        self.latency[key].add(value)
+                stamp = stamp_ns(f.header)
+                if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
+                    self.latency["transport"].add((f.frame.arrival_clock_ns - stamp) * 1e-6)
+                    self.latency["end_to_end"].add((now_ns - stamp) * 1e-6)
 
     def _publish(self, detector: Detector, port: CameraPort, answer: FrameAnswer) -> None:
         f, result = answer.decoded, answer.result
@@ -407,11 +413,13 @@ class DetectorNode(LifecycleNode):
             rgb = array_to_rgb8(f.image, f.order)
             drawn = draw_detections(rgb, result.detections, detector.class_names, track_ids=answer.ids)
             port.pub_debug.publish(rgb_image_msg(drawn, header_msg(f.header)))
-            self.debug_images_drawn += 1
-        port.latency.add((time.perf_counter() - f.frame.arrival_perf_s) * 1e3)
-        port.output_rate.tick()
-        port.answered += 1
-        self.frames_answered += 1
+            with self._count_lock:
+                self.debug_images_drawn += 1
+        with self._count_lock:
+            port.latency.add((time.perf_counter() - f.frame.arrival_perf_s) * 1e3)
+            port.output_rate.tick()
+            port.answered += 1
+            self.frames_answered += 1
 
     def _detections_out(self, header: Any, dets: Detections, class_names: tuple[str, ...],
                         track_ids: list[str] | None) -> Any:
@@ -433,13 +441,15 @@ class DetectorNode(LifecycleNode):
             sum(c.dropped for c in counts),
             self.debug_images_drawn, self.model_path or self.p("model") or "(demo weights)",
             detector.backend.name if detector else None, detector.backend.precision if detector else None,
-            {stage: window.summary() for stage, window in self.latency.items()}, dict(self.errors), self.last_error,
+            {stage: window.summary() for stage, window in list(self.latency.items())}, dict(self.errors),
+            self.last_error,
             self.cpu_per_frame.sample(self.frames_answered), self.p("tracker"),
             sum(active_tracks.values()) if active_tracks else 0))
         name = self.get_fully_qualified_name()
         statuses = []
         if any(self.ports):  # named cameras (the single unnamed input has no entry of its own)
             values |= {"cameras": len(self.ports), "max_batch": self.batcher.max_batch,
+                       "inference_workers": self.inference_workers,
                        "batch_axis": bool(detector and detector.backend.batch_axis),
                        "batch_sizes": batch_size_summary(detector.calls if detector else {})}
             now = time.monotonic()

@@ -37,7 +37,8 @@ DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
     "engine_cache_dir": ("", "TensorRT engine / OpenVINO compiled-model cache (default: beside the ONNX / "
                              "~/.cache/yolo_nano_ros/openvino); read-only (start-up)"),
     # Defaults for a robot that runs other work: one thread, no spinning (docs/benchmarks.md, "CPU per frame").
-    "cpu_threads": (1, "CPU backends: inference threads (0 = all cores: lowest latency, ~1.5-2x the CPU per frame)"),
+    "cpu_threads": (1, "CPU backends: threads per inference worker (0 = all cores: lowest latency, ~1.5-2x the CPU "
+                       "per frame)"),
     "cpu_spin": (False, "CPU backends: idle threads busy-wait between frames (lower latency, more CPU)"),
     "cpu_graph_optimization": ("all", "ONNX Runtime graph optimisation: all | extended | basic | disabled"),
     "cpu_memory_arena": (True, "ONNX Runtime CPU memory arena (faster; keeps peak memory)"),
@@ -64,6 +65,9 @@ DETECTOR_PARAMETERS: dict[str, tuple[Any, str]] = {
                               "input (read at configure)"),
     "max_batch": (0, "frames per inference with several cameras; 0 = one per camera (read at configure; a "
                      "TensorRT engine is built for 1..max_batch)"),
+    "inference_workers": (0, "threads running inference side by side on the one loaded model, each camera with at "
+                             "most one frame in flight; 0 = one per camera up to the usable cores on a CPU backend, "
+                             "1 on TensorRT / a GPU (read at configure)"),
     "zero_copy_input": (True, "take serialized images and decode them in place (rosbags CDR), skipping rclpy's "
                               "per-field conversion (0.85 ms per 640x480 frame here); false: rclpy messages"),
     "qos_reliability": ("best_effort", "input QoS: best_effort (camera default) | reliable"),
@@ -101,7 +105,8 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "conf_threshold": (0.0, 1.0), "nms_threshold": (0.0, 1.0), "max_detections": (1, 100_000),
     "track_high_threshold": (0.0, 1.0), "track_low_threshold": (0.0, 1.0), "track_match_iou": (0.01, 1.0),
     "track_buffer_s": (0.0, 3600.0), "track_min_hits": (1, 1000),
-    "cpu_threads": (0, 1024), "max_batch": (0, 1024), "qos_depth": (1, 10_000), "diagnostics_period": (0.01, 3600.0),
+    "cpu_threads": (0, 1024), "max_batch": (0, 1024), "inference_workers": (0, 256),
+    "qos_depth": (1, 10_000), "diagnostics_period": (0.01, 3600.0),
     "interval_ms": (10, 3_600_000), "window_s": (0.1, 86_400.0), "publish_period_s": (0.01, 3600.0),
     "command_timeout_s": (0.1, 3600.0),
 }

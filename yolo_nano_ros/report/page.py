@@ -130,7 +130,8 @@ def run_context(machine: str | None = None) -> list[tuple[str, str]]:
     if machine is None:
         import platform
 
-        from yolo_nano_ros.benchmarks.machine import cpu_model, package_version, usable_cores
+        from yolo_nano_ros.benchmarks.machine import cpu_model, package_version
+        from yolo_nano_ros.runtime.backends.cpu_settings import usable_cores
 
         runtimes = ", ".join(f"{n} {v}" for n in ("onnxruntime", "openvino") if (v := package_version(n)))
         machine = (f"{cpu_model()} ({platform.machine()}, {usable_cores()} usable cores), {platform.system()} "

@@ -48,11 +48,12 @@ def backend_model_mismatch(backend: str, model: Path) -> str | None:
 def select_backend(model: str | Path, backend: str = "auto", precision: str = "fp16",
                    engine_cache_dir: Path | None = None, force_rebuild: bool = False, device: str = "cpu",
                    log: Callable[[str], None] = print, cpu: CpuSettings | None = None,
-                   max_batch: int = 1, overrides: ModelOverrides | None = None) -> Selection:
+                   max_batch: int = 1, overrides: ModelOverrides | None = None, workers: int = 1) -> Selection:
     """precision: TensorRT's engine precision, and OpenVINO's request (see openvino_backend). max_batch: the
     most frames one call will take (several cameras); a TensorRT engine is built for 1..max_batch, the
     other backends take any batch their model's batch axis allows. overrides: the output layout and class
-    names where the file's own metadata lacks them (or is to be overruled)."""
+    names where the file's own metadata lacks them (or is to be overruled). workers: threads that will call
+    the backend at once (inference workers; a backend without parallel_calls takes one at a time)."""
     path = Path(model)
     if backend not in BACKENDS:
         raise ModelLoadError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -64,7 +65,7 @@ def select_backend(model: str | Path, backend: str = "auto", precision: str = "f
     if max_batch < 1:
         raise ModelLoadError(f"max_batch must be >= 1, got {max_batch}")
     request = OpenRequest(path, precision, engine_cache_dir, force_rebuild, device, cpu, log, max_batch,
-                          overrides or ModelOverrides())
+                          overrides or ModelOverrides(), workers)
     suffix = path.suffix.lower()
     by_file = {".pt": "torch", ".pth": "torch", ".engine": "tensorrt"}.get(suffix)
     if backend == "auto" and by_file is None and suffix != ".onnx":

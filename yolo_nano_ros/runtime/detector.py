@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class Detector:
         self.decoder = decoder_for(self.info)
         self.selection_reason = backend.name
         self.calls: Counter[int] = Counter()  # frames per backend call -> how many calls took that many
+        self._calls_lock = threading.Lock()  # inference workers count side by side
 
     @classmethod
     def from_path(cls, path: str | Path, backend: str = "auto", settings: PostprocessSettings | None = None,
@@ -114,7 +116,8 @@ class Detector:
         t1 = time.perf_counter()
         maps = self.backend.infer(np.concatenate([batch for batch, _ in prepared]))
         t2 = time.perf_counter()
-        self.calls[len(frames)] += 1
+        with self._calls_lock:
+            self.calls[len(frames)] += 1
         pre_ms, infer_ms = (t1 - t0) * 1e3 / len(frames), (t2 - t1) * 1e3
         results = []
         for i, (_, lb) in enumerate(prepared):
@@ -130,7 +133,8 @@ class Detector:
         t1 = time.perf_counter()
         maps = self.backend.infer(batch)
         t2 = time.perf_counter()
-        self.calls[1] += 1
+        with self._calls_lock:
+            self.calls[1] += 1
         dets = self.postprocess(maps, lb)
         t3 = time.perf_counter()
         return DetectionResult(dets, self.class_names, StageTimes((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3))

@@ -57,4 +57,5 @@ class TrackerBank:
             tracker.reset()
 
     def active_tracks(self) -> dict[str, int]:
-        return {camera: tracker.active_count() for camera, tracker in self.trackers.items()}
+        # A copy: an inference worker may add a camera's tracker while diagnostics count them.
+        return {camera: tracker.active_count() for camera, tracker in list(self.trackers.items())}

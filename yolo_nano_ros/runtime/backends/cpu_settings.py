@@ -23,6 +23,13 @@ def default_cache_dir() -> Path:
     return Path(base) / "yolo_nano_ros"
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the host's count)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class CpuSettings:
     """threads: intra-op threads (0 = all cores).

@@ -49,6 +49,8 @@ class OnnxRuntimeBackend:
         self.batch_axis = not isinstance(self.session.get_inputs()[0].shape[0], int)  # "batch" when dynamic
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.name = f"onnxruntime:{self.session.get_providers()[0]}"
+        # Session.run is thread-safe; several concurrent runs are a CPU's lever, not a GPU's (k = 1 there).
+        self.parallel_calls = self.session.get_providers()[0] == "CPUExecutionProvider"
         self.precision = "int8" if QUANTIZATION_KEY in metadata else "fp32"
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:

@@ -9,6 +9,7 @@ as INT8 kernels.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,11 @@ class CompiledModel:
 
 
 def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "CPU", quantized: bool = False,
-                  profile: bool = False) -> CompiledModel:
-    """Compile an ov.Model for latency (one stream) with our CPU settings (shared with the benchmarks).
+                  profile: bool = False, streams: int = 1) -> CompiledModel:
+    """Compile an ov.Model for latency with our CPU settings (shared with the benchmarks).
 
     profile: keep OpenVINO's per-layer counters (request.profiling_info), for `yolo-nano bench layers`.
+    streams: infer requests that run at once (inference workers), each on cpu.threads threads; 1: one.
     """
     import openvino as ov
 
@@ -80,9 +82,10 @@ def compile_model(model: Any, precision: str, cpu: CpuSettings, device: str = "C
     if device not in core.available_devices:
         raise ModelLoadError(f"OpenVINO device {device} not available (have {', '.join(core.available_devices)})")
     hint, reason = resolve_precision(precision, core.get_property(device, "OPTIMIZATION_CAPABILITIES"))
-    config: dict[str, object] = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
+    config: dict[str, object] = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY",
+                                 "NUM_STREAMS": streams}
     if cpu.threads:
-        config["INFERENCE_NUM_THREADS"] = cpu.threads
+        config["INFERENCE_NUM_THREADS"] = cpu.threads * streams
     if profile:
         config["PERF_COUNT"] = True
     if cpu.cache_dir is not None:
@@ -136,9 +139,11 @@ def with_batch_of_one(model: Any) -> Any:
 
 class OpenVinoBackend:
     def __init__(self, path: Path, precision: str = "fp16", cpu: CpuSettings | None = None,
-                 device: str = "CPU", max_batch: int = 1, overrides: ModelOverrides | None = None) -> None:
+                 device: str = "CPU", max_batch: int = 1, overrides: ModelOverrides | None = None,
+                 workers: int = 1) -> None:
         """max_batch: the most frames a call will take; 1 compiles for single frames even where the model
-        has a batch axis (faster), more keeps the axis dynamic (several cameras)."""
+        has a batch axis (faster), more keeps the axis dynamic (several cameras). workers: threads that will
+        call infer at once; each gets its own infer request, and the model as many streams."""
         model = read_model(path)
         metadata = {k: model.get_rt_info(["framework", k]).astype(str)
                     for k in METADATA_KEYS if model.has_rt_info(["framework", k])}
@@ -158,12 +163,18 @@ class OpenVinoBackend:
         if precision == "int8" and not quantized:
             raise ModelLoadError(f"precision int8 needs a quantized model; {path.name} is float: "
                                  f"run `yolo-nano quantize {path}` and load its output")
-        result = compile_model(model, precision, cpu or CpuSettings(), device, quantized)
+        result = compile_model(model, precision, cpu or CpuSettings(), device, quantized, streams=max(1, workers))
         self.compiled, self.precision, self.precision_reason = result.compiled, result.precision, result.reason
-        self.request = self.compiled.create_infer_request()
+        self.request = self.compiled.create_infer_request()  # the first caller's; others make theirs
+        self._local = threading.local()
+        self._local.request = self.request
         self.output_names = [o.get_any_name() for o in self.compiled.outputs]
         self.name = f"openvino:{device}"
+        self.parallel_calls = True
 
     def infer(self, batch: np.ndarray) -> list[np.ndarray]:
-        results = self.request.infer({0: batch})  # copies out: the next frame cannot overwrite them under us
+        request = getattr(self._local, "request", None)
+        if request is None:  # a new worker thread: its own request on the shared compiled model
+            request = self._local.request = self.compiled.create_infer_request()
+        results = request.infer({0: batch})  # copies out: the next frame cannot overwrite them under us
         return [results[name] for name in self.output_names]

@@ -34,6 +34,7 @@ class OpenRequest:
     log: Callable[[str], None] = print
     max_batch: int = 1  # frames per call the caller will send (TensorRT builds its profile for 1..max_batch)
     overrides: ModelOverrides = field(default_factory=ModelOverrides)  # layout / class names the file lacks
+    workers: int = 1  # threads that will call infer at once (OpenVINO compiles as many streams)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def open_openvino(request: OpenRequest) -> Opened:
     from yolo_nano_ros.runtime.backends.openvino_backend import OpenVinoBackend
 
     backend = OpenVinoBackend(request.model, request.precision, request.cpu, max_batch=request.max_batch,
-                              overrides=request.overrides)
+                              overrides=request.overrides, workers=request.workers)
     return Opened(backend, f"OpenVINO on the CPU, {backend.precision_reason}")
 
 

@@ -21,6 +21,7 @@ class TorchBackend:
         self.info = ModelInfo.from_config_dict(config)
         self.name = f"torch:{self.device}"
         self.batch_axis = True
+        self.parallel_calls = False  # a debugging and training backend: one caller at a time
         self.precision = "fp32"
 
     @classmethod

@@ -148,6 +148,7 @@ class TensorRTBackend:
                                  f"got {len(self.inputs)} and {len(self.outputs)}")
         self.name = "tensorrt:" + ("v3" if self.tensor_api else "v2")
         self.batch_axis = self.max_batch > 1
+        self.parallel_calls = False  # one execution context and one set of buffers: one caller at a time
         self._warm_up()
 
     def _describe_io(self, engine: trt.ICudaEngine) -> list[IoTensor]:
