@@ -91,11 +91,11 @@ class Detector:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an HxWx3 uint8 image, got shape {image.shape} dtype {image.dtype}")
         boxed, lb = letterbox(image, self.info.input_size, rect_stride=self.info.rect_stride if rect else 0)
+        if not self.info.uint8_input:
+            return to_input_tensor(boxed, bgr=color == "bgr"), lb  # the swap in the same pass
         if color == "bgr":
             boxed = cv2.cvtColor(boxed, cv2.COLOR_BGR2RGB)  # after resizing: fewer pixels to swap
-        if self.info.uint8_input:
-            return boxed[None], lb
-        return to_input_tensor(boxed), lb
+        return boxed[None], lb
 
     def postprocess(self, maps: list[np.ndarray], lb: Letterbox, batch_index: int = 0) -> Detections:
         dets = self.decoder.decode(maps, batch_index, self.settings)

@@ -68,12 +68,14 @@ def letterbox_boxes(boxes: np.ndarray, lb: Letterbox) -> np.ndarray:
     return out
 
 
-def to_input_tensor(rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 uint8 RGB -> 1x3xHxW float32 in [0, 1] (the float-input model's normalisation).
+def to_input_tensor(image: np.ndarray, bgr: bool = False) -> np.ndarray:
+    """HxWx3 uint8 (RGB, or BGR with bgr=True) -> 1x3xHxW float32 RGB in [0, 1] (the float-input model's
+    normalisation), in one pass: the channel swap is a view, the division writes the output in place.
 
     Divided, not multiplied by 1/255: half the pixels differ in the last bit between the two, and division is
     what Ultralytics' predictor (and OpenVINO's in-graph scale) computes, so its exports see the same input
-    bit for bit (12 us more per 320x320 frame here)."""
-    tensor = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32)
-    tensor /= np.float32(255)
+    bit for bit."""
+    tensor = np.empty((1, 3, *image.shape[:2]), np.float32)
+    planes = image.transpose(2, 0, 1)
+    np.divide(planes[::-1] if bgr else planes, np.float32(255), out=tensor[0])
     return tensor
