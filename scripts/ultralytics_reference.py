@@ -6,6 +6,7 @@ imported by the package: Ultralytics is AGPL-3.0 and a check of us, not a part o
     predict  Ultralytics' own per-frame pipeline (YOLO(file).predict) on images; boxes (and timings) as JSON
     train    memorise a dataset copy (the evaluation-parity benchmark needs a model that finds things); a .pt
     val      Ultralytics' own evaluation of a model file on a dataset yaml: mAP50 and mAP50-95
+    metrics  Ultralytics' matching and AP formula on detections given as arrays (ours)
 
 Varied outputs without training: random weights score every cell alike (features vanish through the layers),
 so BatchNorm's running statistics are recomputed on real photos (a few forward passes in train mode, no
@@ -169,6 +170,37 @@ def val(args: argparse.Namespace) -> None:
     print(json.dumps({"map50": float(metrics.box.map50), "map": float(metrics.box.map)}))
 
 
+def metrics(args: argparse.Namespace) -> None:
+    """Ultralytics' matching and AP (its validator's match_predictions, ultralytics.utils.metrics.ap_per_class) on
+    detections someone else made: which part of a difference between two evaluators is the formula."""
+    import torch
+    from ultralytics.engine.validator import BaseValidator
+    from ultralytics.utils.metrics import ap_per_class, box_iou
+
+    data = np.load(args.detections)
+    matcher = argparse.Namespace(iouv=torch.linspace(0.5, 0.95, 10))
+    tp, conf, pred_cls, target_cls = [], [], [], []
+    for i in range(int(data["images"])):
+        boxes, scores, classes = data[f"{i}/boxes"], data[f"{i}/scores"], data[f"{i}/classes"]
+        gt_boxes, gt_classes = data[f"{i}/gt_boxes"], data[f"{i}/gt_classes"]
+        order = np.argsort(-scores, kind="stable")
+        boxes, scores, classes = boxes[order], scores[order], classes[order]
+        target_cls.append(gt_classes)
+        if len(gt_boxes) and len(boxes):
+            iou = box_iou(torch.from_numpy(gt_boxes).float(), torch.from_numpy(boxes).float())
+            correct = BaseValidator.match_predictions(matcher, torch.from_numpy(classes), torch.from_numpy(gt_classes),
+                                                      iou).numpy()
+        else:
+            correct = np.zeros((len(boxes), 10), bool)
+        tp.append(correct)
+        conf.append(scores)
+        pred_cls.append(classes)
+    result = ap_per_class(np.concatenate(tp), np.concatenate(conf), np.concatenate(pred_cls),
+                          np.concatenate(target_cls))
+    ap = result[5]  # (classes, 10): AP at IoU 0.5..0.95
+    print(json.dumps({"map50": float(ap[:, 0].mean()), "map": float(ap.mean())}))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,8 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     v.add_argument("--conf", type=float, default=0.001)
     v.add_argument("--iou", type=float, default=0.7)
     v.add_argument("--project", type=Path, required=True)
+    m = sub.add_parser("metrics")
+    m.add_argument("--detections", type=Path, required=True, help="npz: images, and per image i: i/boxes, "
+                   "i/scores, i/classes, i/gt_boxes, i/gt_classes (xyxy pixels)")
     args = parser.parse_args(argv)
-    {"export": export, "predict": predict, "train": train, "val": val}[args.command](args)
+    {"export": export, "predict": predict, "train": train, "val": val, "metrics": metrics}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ from yolo_nano_ros.runtime.postprocess import HeadDecoder, PostprocessSettings, 
 from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor, unletterbox_boxes
 
 
-def onnx_with_input_size(path: Path, size: int) -> bytes:
-    """The model's bytes with symbolic H and W, so ONNX Runtime runs it at `size` (a multiple of 32)."""
+def onnx_with_free_input_size(path: Path, size: int) -> bytes:
+    """Our model's bytes with symbolic H and W, so ONNX Runtime runs it at `size` (a multiple of 32); the
+    opposite of model_info.onnx_with_input_size, which fixes an any-size export's."""
     import onnx
 
     if size % 32:
@@ -49,7 +50,7 @@ def save_at_input_size(path: Path, size: int, out: Path) -> Path:
 
     from yolo_nano_ros.runtime.model_info import METADATA_KEY
 
-    proto = onnx.load_from_string(onnx_with_input_size(path, size))
+    proto = onnx.load_from_string(onnx_with_free_input_size(path, size))
     for entry in proto.metadata_props:
         if entry.key == METADATA_KEY:
             config = json.loads(entry.value)
@@ -106,7 +107,7 @@ def bench_stages(model: Path, frames: Sequence[np.ndarray], input_size: int = 41
         raise ConfigError("no frames to benchmark")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
-    session = ort.InferenceSession(onnx_with_input_size(model, input_size), options,
+    session = ort.InferenceSession(onnx_with_free_input_size(model, input_size), options,
                                    providers=["CPUExecutionProvider"])
     info = read_onnx_metadata(model, session.get_modelmeta().custom_metadata_map)
     if info.uint8_input:
