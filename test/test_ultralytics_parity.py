@@ -121,3 +121,33 @@ def test_an_export_quantizes_to_int8_and_runs_on_both_cpu_backends(ultralytics_r
         assert (detector.info.layout, detector.info.rect_stride) == (OutputLayout.ULTRALYTICS_DETECT, 0)
         assert len(detector.class_names) == 80
         detector.detect(frame, "bgr")
+
+
+def test_bag_evaluation_with_an_export_maps_classes_by_name(ultralytics_runs, tmp_path: Path) -> None:
+    """yolo-nano-bag make + yolo-nano-eval with a COCO-named YOLO11n export: ground truth with COCO's names scores
+    exactly as the dataset evaluation does, and VOC-named ground truth finds the COCO classes by name ("aeroplane"
+    is "airplane"), nothing skipped as unknown."""
+    from yolo_nano_ros.apps.eval_cli import main
+    from yolo_nano_ros.bag.writer import BagSettings, write_bag
+    from yolo_nano_ros.data.class_names import COCO_CLASSES
+    from yolo_nano_ros.data.dataset_spec import load_split
+    from yolo_nano_ros.evaluation.dataset_eval import EVAL_SETTINGS, evaluate_detector
+
+    onnx, _, _ = ultralytics_runs["yolo11n"]
+    coco_yaml = tmp_path / "coco128.yaml"  # Ultralytics' data.yaml form, COCO's 80 names
+    coco_yaml.write_text(f"path: {IMAGES.parent}\nval: images/train2017\nnames:\n"
+                         + "".join(f"  {i}: {name}\n" for i, name in enumerate(COCO_CLASSES)))
+    voc_yaml = Path(__file__).resolve().parents[1] / "config" / "datasets" / "coco128_voc.yaml"
+    for yaml_path, exact in ((coco_yaml, True), (voc_yaml, False)):
+        dataset = load_split(yaml_path, "val")
+        dataset.samples = dataset.samples[:12]
+        bag, out = tmp_path / f"bag_{yaml_path.stem}", tmp_path / f"eval_{yaml_path.stem}"
+        write_bag(dataset, BagSettings(bag), progress=False)
+        assert main([str(bag), "--model", str(onnx), "--backend", "onnxruntime", "--out", str(out), "--quiet"]) == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["frames_scored"] == 12 and report["skipped"] == {}, report["skipped"]
+        if exact:
+            detector = Detector.from_path(onnx, "onnxruntime", EVAL_SETTINGS)
+            reference = evaluate_detector(detector, dataset, progress=False)
+            assert report["map50"] == pytest.approx(reference.map50, abs=1e-9)
+            assert report["map50_95"] == pytest.approx(reference.map50_95, abs=1e-9)

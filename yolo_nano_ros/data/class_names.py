@@ -1,4 +1,4 @@
-"""Class-name lists and the COCO -> Pascal VOC mapping."""
+"""Class-name lists and the COCO <-> Pascal VOC mapping (either set's labels onto a model of the other)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ COCO_TO_VOC: dict[str, str] = {
                       "horse", "person", "sheep", "train")},
 }
 
+VOC_TO_COCO: dict[str, str] = {voc: coco for coco, voc in COCO_TO_VOC.items()}
+
+
+def counterpart(name: str) -> str | None:
+    """The same class's name in the other of COCO and VOC ("airplane" <-> "aeroplane"), or None."""
+    return COCO_TO_VOC.get(name) or VOC_TO_COCO.get(name)
+
+
 NAMED_SETS: dict[str, tuple[str, ...]] = {"voc": VOC_CLASSES, "coco": COCO_CLASSES}
 
 
@@ -46,7 +54,7 @@ def build_index_map(source: tuple[str, ...], target: tuple[str, ...]) -> dict[in
     target_index = {n: i for i, n in enumerate(target)}
     mapping: dict[int, int] = {}
     for i, name in enumerate(source):
-        mapped = name if name in target_index else COCO_TO_VOC.get(name)
+        mapped = name if name in target_index else counterpart(name)
         if mapped in target_index:
             mapping[i] = target_index[mapped]
     return mapping

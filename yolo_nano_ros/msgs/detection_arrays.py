@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from yolo_nano_ros.data.class_names import counterpart
+
 DIFFICULT_ID = "difficult"  # Detection2D.id of a VOC "difficult" ground-truth box (ignored by the metrics)
 
 
@@ -42,12 +44,15 @@ def read_detection_array(msg: Any) -> DetectionArrays:
 
 
 def class_indices(ids: Sequence[str], class_names: Sequence[str]) -> np.ndarray:
-    """Names or index strings -> indices into class_names; -1 for a class the model does not know."""
+    """Names or index strings -> indices into class_names; -1 for a class the model does not know. A VOC name
+    finds a COCO model's class and the other way round ("aeroplane" <-> "airplane")."""
     lookup = {name: i for i, name in enumerate(class_names)}
     out = []
     for cid in ids:
         if cid in lookup:
             out.append(lookup[cid])
+        elif (alias := counterpart(cid)) is not None and alias in lookup:
+            out.append(lookup[alias])
         elif cid.isdigit() and int(cid) < len(class_names):
             out.append(int(cid))
         else:
