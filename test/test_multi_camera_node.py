@@ -17,6 +17,8 @@ from ros_harness import RosProbe, camera_qos, wait_until
 from sensor_msgs.msg import CompressedImage, Image
 from test_detector_node import bgr_image, image_msg, set_parameters, start_detector
 from test_node_faults import within
+from ultralytics_reference_runs import export as ultralytics_export
+from ultralytics_reference_runs import needs_ultralytics
 from vision_msgs.msg import Detection2DArray
 
 pytestmark = pytest.mark.ros
@@ -277,3 +279,40 @@ def test_track_ids_persist_per_camera_are_unique_across_the_node_and_none_leaves
     for c in names:
         assert all(d.id == "" for m in dets[c].messages[seen[c] + 1:] for d in m.detections)
     assert set_parameters(probe, tracker="bogus") == [False]
+
+
+@needs_ultralytics
+def test_an_ultralytics_export_serves_several_cameras_batched(launcher, probe, camera, tmp_path):
+    """A YOLO11n export with dynamic=True (batch axis, any size): two cameras of different sizes through one model
+    with its batch axis, each answered in its own pixels, with the file's COCO names."""
+    onnx = ultralytics_export("yolo11n", tmp_path)
+    names = ["front", "rear"]
+    node = start_detector(launcher, f"model:={onnx}", cameras_param(names), "backend:=onnxruntime",
+                          "diagnostics_period:=0.3", "tracker:=none", "conf_threshold:=0.05")
+    assert "2 cameras (front, rear): batched, up to 2 frames per inference" in node.output()
+    diags = probe.collect(DiagnosticArray, "/diagnostics")
+    dets = {c: probe.collect(Detection2DArray, f"{c}/detections") for c in names}
+    pubs = {c: camera(c, Image, f"{c}/image", camera_qos()) for c in names}
+    assert all(probe.wait_for_subscribers(p, timeout=20) for p in pubs.values()), node.output()
+    deadline = time.monotonic() + 30
+    k = 0
+    while time.monotonic() < deadline and (k < 40 or min(len(d) for d in dets.values()) < 5):
+        for c in names:
+            pubs[c].publish(camera_frame(c, k))
+        k += 1
+        time.sleep(1 / 20)
+    from yolo_nano_ros.data.class_names import COCO_CLASSES
+
+    labels: set[str] = set()
+    for c in names:
+        _, (width, height), _ = CAMERAS[c]
+        answers = list(dets[c].messages)
+        # In its own pixels (the random weights' degenerate boxes clip to zero width at an edge: allowed here).
+        inside = all(0 <= d.bbox.center.position.x <= width and 0 <= d.bbox.center.position.y <= height
+                     and d.bbox.size_x <= width and d.bbox.size_y <= height for m in answers for d in m.detections)
+        assert len(answers) >= 5 and inside, f"{c}\n{node.output()}"
+        labels |= {d.results[0].hypothesis.class_id for m in answers for d in m.detections}
+    assert labels and labels <= set(COCO_CLASSES), labels  # the file's names, not indices
+    by_name = statuses(diags, where=lambda s: "detector" in s and s["detector"].get("batch_axis") == "True"
+                       and int(s.get("camera rear", {}).get("frames_answered", "0")) >= 5)
+    assert by_name["detector"]["cameras"] == "2"
