@@ -170,7 +170,7 @@ def test_quantize_refuses_what_it_cannot_do(quantized_demo, tmp_path):
     proto = onnx.load(str(DEMO_MODEL))
     del proto.metadata_props[:]
     onnx.save(proto, str(bare))
-    with pytest.raises(ModelLoadError, match="lacks 'yolo_nano_config' metadata"):
+    with pytest.raises(ModelLoadError, match=r"carries neither our model metadata \(`yolo-nano export` writes it\)"):
         quantize_model(QuantizeSettings(bare, tmp_path / "x.onnx", SAMPLES))
 
 
