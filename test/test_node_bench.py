@@ -13,9 +13,9 @@ from yolo_nano_ros.apps.node_bench import (
     bench_transport_floor,
     detector_starter,
     echo_starter,
-    rgb8_frames,
     to_text,
 )
+from yolo_nano_ros.harness.camera_frames import rgb8_frames
 
 FLOOR = "30Hz" + FLOOR_SUFFIX
 

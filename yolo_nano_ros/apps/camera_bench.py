@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yolo_nano_ros.apps.node_bench import process_cpu_s, rgb8_frames
+from yolo_nano_ros.harness.camera_frames import rgb8_frames
+from yolo_nano_ros.harness.process_control import process_cpu_s
 from yolo_nano_ros.pipeline.inference_workers import worker_count
 from yolo_nano_ros.runtime.backends.cpu_settings import usable_cores
 from yolo_nano_ros.runtime.latency import percentile

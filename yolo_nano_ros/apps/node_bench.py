@@ -40,7 +40,9 @@ import numpy as np
 from yolo_nano_ros.apps.console import console_script
 from yolo_nano_ros.bag.frames import RawFrame
 from yolo_nano_ros.errors import YoloNanoError
+from yolo_nano_ros.harness.camera_frames import rgb8_frames
 from yolo_nano_ros.harness.detector_process import NodeStartError
+from yolo_nano_ros.harness.process_control import process_cpu_s
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
 from yolo_nano_ros.runtime.latency import percentile
 
@@ -71,20 +73,6 @@ class PhaseResult:
     @property
     def dropped(self) -> int:
         return self.sent - self.answered
-
-
-def rgb8_frames(images: list[Path], width: int, height: int) -> list[RawFrame]:
-    from rclpy.serialization import serialize_message
-    from sensor_msgs.msg import Image
-
-    from yolo_nano_ros.runtime.stage_bench import load_frames
-
-    frames = []
-    for index, rgb in enumerate(load_frames(images, width, height)):
-        msg = Image(height=height, width=width, encoding="rgb8", step=3 * width, data=rgb.tobytes())
-        msg.header.frame_id = "camera"
-        frames.append(RawFrame(index, 0, "sensor_msgs/msg/Image", serialize_message(msg)))
-    return frames
 
 
 def phase_result(name: str, rate_hz: float, blocks: list[ReplayResult], diagnostics: dict[str, str]) -> PhaseResult:
@@ -299,13 +287,6 @@ class CpuCost:
     @property
     def ratio(self) -> float:
         return self.node_cpu_ms_per_frame / self.backend_cpu_ms_per_inference
-
-
-def process_cpu_s(pid: int) -> float:
-    import psutil
-
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
 
 
 def run_cpu_cost(model: Path, images: list[Path], count: int, cases: tuple[tuple[str, int, bool], ...] = CPU_COST_CASES,

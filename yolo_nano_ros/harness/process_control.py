@@ -21,3 +21,10 @@ def stop_process_group(proc: subprocess.Popen, grace_s: float = 5.0) -> int | No
         except subprocess.TimeoutExpired:
             continue
     return proc.poll()
+
+
+def process_cpu_s(pid: int) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
