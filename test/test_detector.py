@@ -169,7 +169,7 @@ def test_bench_stages_runs_the_shipped_weights_at_416_on_real_frames():
 def test_a_fixed_size_model_saved_at_another_input_size_runs_there(tmp_path):
     """The node bench's slow case runs the 320 demo weights at 416: graph and metadata must both say so."""
     pytest.importorskip("onnx")
-    from yolo_nano_ros.runtime.stage_bench import save_at_input_size
+    from yolo_nano_ros.runtime.model_info import save_at_input_size
 
     repo = Path(__file__).resolve().parents[1]
     out = save_at_input_size(repo / "models" / "yolo_nano_coco128_voc.onnx", 416, tmp_path / "m416.onnx")

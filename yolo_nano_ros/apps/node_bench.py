@@ -249,7 +249,7 @@ def slow_model(model: Path, folder: Path, target_ms: float) -> tuple[int, Path]:
     `target_ms` per frame on this machine (timed here, 5 runs after a warm-up), else the largest."""
     from yolo_nano_ros.runtime.backends.cpu_settings import CpuSettings
     from yolo_nano_ros.runtime.detector import Detector
-    from yolo_nano_ros.runtime.stage_bench import save_at_input_size
+    from yolo_nano_ros.runtime.model_info import save_at_input_size
 
     for size in SLOW_SIZES:
         path = save_at_input_size(model, size, folder / f"{model.stem}_{size}.onnx")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from yolo_nano_ros.errors import ModelLoadError
+from yolo_nano_ros.errors import ConfigError, ModelLoadError
 from yolo_nano_ros.runtime.output_layouts import (
     ULTRALYTICS_KEYS,
     OutputLayout,
@@ -228,3 +228,36 @@ def onnx_with_input_size(path: Path, size: int) -> bytes:
                 d.ClearField("dim_param")
                 d.dim_value = k.dim_value
     return proto.SerializeToString()
+
+
+def onnx_with_free_input_size(path: Path, size: int) -> bytes:
+    """Our model's bytes with symbolic H and W, so ONNX Runtime runs it at `size` (a multiple of 32); the
+    opposite of onnx_with_input_size, which fixes an any-size export's."""
+    import onnx
+
+    if size % 32:
+        raise ConfigError(f"input size {size} is not a multiple of 32 (the largest stride)")
+    proto = onnx.load(str(path))
+    for value in [*proto.graph.input, *proto.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) != 4:
+            raise ConfigError(f"{value.name}: expected a 4-D tensor, got {len(dims)} dimensions")
+        h_axis, w_axis = (1, 2) if dims[3].dim_value == 3 else (2, 3)  # NHWC uint8 input or NCHW
+        dims[h_axis].dim_param, dims[w_axis].dim_param = "height", "width"
+    return proto.SerializeToString()
+
+
+def save_at_input_size(path: Path, size: int, out: Path) -> Path:
+    """A copy of the model that runs at `size`: symbolic H/W and the metadata's input_size updated."""
+    import json
+
+    import onnx
+
+    proto = onnx.load_from_string(onnx_with_free_input_size(path, size))
+    for entry in proto.metadata_props:
+        if entry.key == METADATA_KEY:
+            config = json.loads(entry.value)
+            config["input_size"] = size
+            entry.value = json.dumps(config)
+    onnx.save(proto, str(out))
+    return out

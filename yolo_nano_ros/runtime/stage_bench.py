@@ -20,44 +20,9 @@ import numpy as np
 
 from yolo_nano_ros.errors import ConfigError
 from yolo_nano_ros.runtime.latency import LatencyWindow
-from yolo_nano_ros.runtime.model_info import read_onnx_metadata
+from yolo_nano_ros.runtime.model_info import onnx_with_free_input_size, read_onnx_metadata
 from yolo_nano_ros.runtime.postprocess import HeadDecoder, PostprocessSettings, select_and_nms
 from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor, unletterbox_boxes
-
-
-def onnx_with_free_input_size(path: Path, size: int) -> bytes:
-    """Our model's bytes with symbolic H and W, so ONNX Runtime runs it at `size` (a multiple of 32); the
-    opposite of model_info.onnx_with_input_size, which fixes an any-size export's."""
-    import onnx
-
-    if size % 32:
-        raise ConfigError(f"input size {size} is not a multiple of 32 (the largest stride)")
-    proto = onnx.load(str(path))
-    for value in [*proto.graph.input, *proto.graph.output]:
-        dims = value.type.tensor_type.shape.dim
-        if len(dims) != 4:
-            raise ConfigError(f"{value.name}: expected a 4-D tensor, got {len(dims)} dimensions")
-        h_axis, w_axis = (1, 2) if dims[3].dim_value == 3 else (2, 3)  # NHWC uint8 input or NCHW
-        dims[h_axis].dim_param, dims[w_axis].dim_param = "height", "width"
-    return proto.SerializeToString()
-
-
-def save_at_input_size(path: Path, size: int, out: Path) -> Path:
-    """A copy of the model that runs at `size`: symbolic H/W and the metadata's input_size updated."""
-    import json
-
-    import onnx
-
-    from yolo_nano_ros.runtime.model_info import METADATA_KEY
-
-    proto = onnx.load_from_string(onnx_with_free_input_size(path, size))
-    for entry in proto.metadata_props:
-        if entry.key == METADATA_KEY:
-            config = json.loads(entry.value)
-            config["input_size"] = size
-            entry.value = json.dumps(config)
-    onnx.save(proto, str(out))
-    return out
 
 
 @dataclass
