@@ -175,6 +175,17 @@ def add_metadata_props(proto: Any, metadata: dict[str, str]) -> None:
 BATCH_DIM = "batch"
 
 
+def set_dim(dim: Any, value: int | str) -> None:
+    """One ONNX tensor dimension: a fixed size (int) or a free one of that name (str); the other field cleared
+    (a dimension holding both is invalid). Every rewrite of a model's shapes here goes through it."""
+    if isinstance(value, int):
+        dim.ClearField("dim_param")
+        dim.dim_value = value
+    else:
+        dim.ClearField("dim_value")
+        dim.dim_param = value
+
+
 def has_dynamic_batch(path: Path) -> bool:
     import onnx
 
@@ -195,12 +206,7 @@ def save_with_batch(path: Path, out: Path, batch: int | None = None) -> Path:
         dims = value.type.tensor_type.shape.dim
         if not dims:
             raise ModelLoadError(f"{path}: tensor {value.name} has no shape; cannot set its batch axis")
-        if batch is None:
-            dims[0].ClearField("dim_value")
-            dims[0].dim_param = BATCH_DIM
-        else:
-            dims[0].ClearField("dim_param")
-            dims[0].dim_value = batch
+        set_dim(dims[0], BATCH_DIM if batch is None else batch)
     del proto.graph.value_info[:]
     onnx.checker.check_model(proto)
     onnx.shape_inference.infer_shapes(proto, strict_mode=True)
@@ -218,15 +224,13 @@ def onnx_with_input_size(path: Path, size: int) -> bytes:
     dims = proto.graph.input[0].type.tensor_type.shape.dim
     for d in list(dims)[2:4]:
         if not d.HasField("dim_value"):
-            d.ClearField("dim_param")
-            d.dim_value = size
+            set_dim(d, size)
     inferred = onnx.shape_inference.infer_shapes(proto)
     for declared, known in zip(proto.graph.output, inferred.graph.output, strict=True):
         for d, k in zip(list(declared.type.tensor_type.shape.dim)[1:], list(known.type.tensor_type.shape.dim)[1:],
                         strict=True):
             if k.HasField("dim_value"):
-                d.ClearField("dim_param")
-                d.dim_value = k.dim_value
+                set_dim(d, k.dim_value)
     return proto.SerializeToString()
 
 
@@ -243,7 +247,8 @@ def onnx_with_free_input_size(path: Path, size: int) -> bytes:
         if len(dims) != 4:
             raise ConfigError(f"{value.name}: expected a 4-D tensor, got {len(dims)} dimensions")
         h_axis, w_axis = (1, 2) if dims[3].dim_value == 3 else (2, 3)  # NHWC uint8 input or NCHW
-        dims[h_axis].dim_param, dims[w_axis].dim_param = "height", "width"
+        set_dim(dims[h_axis], "height")
+        set_dim(dims[w_axis], "width")
     return proto.SerializeToString()
 
 
