@@ -53,10 +53,11 @@ def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) 
 
 
 def layers_section(runs: int) -> str:
-    try:
-        import openvino  # noqa: F401
-    except ImportError:
-        return "not measured: openvino is not installed"
+    from yolo_nano_ros.runtime.backends.registry import openvino_unavailable_reason
+
+    why_not = openvino_unavailable_reason()
+    if why_not:
+        return f"not measured: {why_not}"
     from yolo_nano_ros.benchmarks.layer_profile import LAYER_NETWORKS, format_profiles, profile_network
 
     return format_profiles([profile_network(n, "fp16", runs) for n in LAYER_NETWORKS], top=6)

@@ -231,13 +231,11 @@ def cmd_bench_layers(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from yolo_nano_ros.benchmarks.layer_profile import LAYER_NETWORKS, format_profiles, profile_network
+    from yolo_nano_ros.runtime.backends.registry import openvino_unavailable_reason
 
-    try:
-        import openvino  # noqa: F401
-    except ImportError:
-        print("bench layers reads OpenVINO's per-layer counters: pip install openvino (make setup does)",
-              file=sys.stderr)
-        return 2
+    why_not = openvino_unavailable_reason()
+    if why_not:
+        raise YoloNanoError(f"bench layers reads OpenVINO's per-layer counters: {why_not}")
     profiles = [profile_network(n, args.precision, args.runs, args.threads)
                 for n in tqdm(args.networks or LAYER_NETWORKS, desc="profile", unit="net", leave=False)]
     print(format_profiles(profiles, args.top))
