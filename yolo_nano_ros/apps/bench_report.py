@@ -18,6 +18,7 @@ from yolo_nano_ros.benchmarks.machine import describe, machine_info
 from yolo_nano_ros.benchmarks.precision_accuracy import AccuracySettings, bench_accuracy, format_accuracy
 from yolo_nano_ros.benchmarks.speed import SpeedSettings, bench_speed, cpu_goals, format_speed
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
+from yolo_nano_ros.runtime.media import list_images
 
 
 def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) -> Path:
@@ -40,7 +41,7 @@ def run_all(out: Path, quick: bool = False, log: Callable[[str], None] = print) 
     frames = load_frames(expand_paths([images]), 640, 480)
     stages = bench_stages(model, frames, 416, 50 if quick else 300, PostprocessSettings(), 0)
     log("6/6 the node across processes")
-    jpgs = sorted(p for p in images.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    jpgs = list_images(images, recursive=False)
     node = run_node_bench(model, jpgs, 40 if quick else 150, 5.0, log)
     results = {"date": started.isoformat(timespec="seconds"), "machine": machine_info(), "quick": quick,
                "arch": arch, "speed": speed, "accuracy": accuracy, "stages": stages.to_json(),

@@ -45,6 +45,7 @@ from yolo_nano_ros.harness.detector_process import NodeStartError
 from yolo_nano_ros.harness.process_control import process_cpu_s
 from yolo_nano_ros.paths import resolve_model, sample_images_dir
 from yolo_nano_ros.runtime.latency import percentile
+from yolo_nano_ros.runtime.media import list_images
 
 if TYPE_CHECKING:
     from yolo_nano_ros.nodes.bag_replay import LiveReplay, ReplayResult
@@ -424,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     a.model = resolve_model(a.model)
     a.images = a.images or sample_images_dir() / "images"
 
-    images = sorted(q for q in a.images.iterdir() if q.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    images = list_images(a.images, recursive=False)
     if not images:
         print(f"no images in {a.images}", file=sys.stderr)
         return 2

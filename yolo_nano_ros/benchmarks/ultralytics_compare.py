@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from yolo_nano_ros.errors import YoloNanoError
+from yolo_nano_ros.runtime.media import list_images
 
 REFERENCE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ultralytics_reference.py"
 GOAL_RATIO = 0.5  # ours <= 0.5x theirs: pre + post per frame
@@ -146,7 +147,7 @@ def ultralytics_bench(s: UltralyticsBenchSettings, progress: Callable[[str], Non
     reference(s, "export", "--weights", str(weights), "--format", "openvino", "--imgsz", str(s.imgsz), "--dynamic",
               "--out", str(ov))
     images = s.work / "coco128" / "images"
-    paths = sorted(p for p in images.rglob("*") if p.suffix.lower() == ".jpg")[: s.frames]
+    paths = list_images(images)[: s.frames]
     speed: dict[str, dict[str, list[float]]] = {}
     for r in range(s.rounds):
         for backend, their_model in (("onnxruntime", onnx), ("openvino", ov)):

@@ -19,7 +19,7 @@ import numpy as np
 
 from yolo_nano_ros.data.class_names import build_index_map, resolve_names
 from yolo_nano_ros.errors import YoloNanoError
-from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
+from yolo_nano_ros.runtime.media import list_images
 
 
 class DatasetError(YoloNanoError, ValueError):
@@ -67,7 +67,7 @@ def read_yolo(images: Path, labels: Path, source_names: tuple[str, ...], target:
     """YOLO txt: one `class cx cy w h` line per box, normalised; images without a txt are background."""
     if not images.is_dir():
         raise DatasetError(f"images folder not found: {images}")
-    image_paths = sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    image_paths = list_images(images, recursive=False)
     stems = {p.stem for p in image_paths}
     dataset = read_yolo_pairs([(img, labels / f"{img.stem}.txt") for img in image_paths], source_names, target)
     dataset.skipped["labels_without_image"] = sum(1 for p in labels.glob("*.txt") if p.stem not in stems)
@@ -78,7 +78,7 @@ def yolo_pairs_under(images: Path) -> list[tuple[Path, Path]]:
     """Every image below `images` (recursively, sorted) with its label path by label_path_for."""
     if not images.is_dir():
         raise DatasetError(f"images folder not found: {images}")
-    found = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    found = list_images(images)
     return [(img, label_path_for(img)) for img in found]
 
 

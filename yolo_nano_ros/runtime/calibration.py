@@ -9,13 +9,13 @@ import cv2
 import numpy as np
 
 from yolo_nano_ros.errors import ModelLoadError
-from yolo_nano_ros.runtime.media import IMAGE_SUFFIXES
+from yolo_nano_ros.runtime.media import list_images
 from yolo_nano_ros.runtime.preprocess import letterbox, to_input_tensor
 
 
 def calibration_batches(images: Path, size: int, uint8_input: bool, limit: int) -> Iterator[np.ndarray]:
     """Letterboxed real images, exactly as the runtime will feed them (sorted, the first `limit`)."""
-    paths = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
+    paths = list_images(images)[:limit]
     if not paths:
         raise ModelLoadError(f"no calibration images (jpg/png) under {images}")
     for path in paths:

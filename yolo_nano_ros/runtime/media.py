@@ -12,6 +12,12 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
 
 
+def list_images(folder: Path, recursive: bool = True) -> list[Path]:
+    """The image files in a folder (and below it, unless recursive=False), sorted: the one listing every tool uses."""
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
 def expand_paths(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
