@@ -105,7 +105,8 @@ def test_colcon_build_installs_scripts_and_data(tmp_path):
     src = tmp_path / "src" / "yolo_nano_ros"
     shutil.copytree(
         REPO_ROOT, src,
-        ignore=shutil.ignore_patterns(".venv", ".git", "build", "install", "log", "__pycache__",
+        # Every venv (.venv, .venv-jazzy, .venv-reference, .venv-ultralytics: 8 GB together) stays behind.
+        ignore=shutil.ignore_patterns(".venv*", ".gpu-venv", ".git", "build", "install", "log", "__pycache__",
                                       "*.egg-info", ".pytest_cache", ".ruff_cache", "runs", "demo_output"),
     )
     env = {**os.environ, "AMENT_PREFIX_PATH": sys.prefix, "CMAKE_PREFIX_PATH": sys.prefix}
