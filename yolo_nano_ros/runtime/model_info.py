@@ -138,27 +138,24 @@ def as_shape(dims: Sequence[object]) -> Shape:
     return tuple(d if isinstance(d, int) and d >= 0 else None for d in dims)
 
 
+def onnx_value_shape(value: Any) -> Shape:
+    """An onnx ValueInfoProto's declared shape, None for each free dimension."""
+    return as_shape([d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim])
+
+
+def describe_onnx_proto(path: Path, proto: Any, overrides: ModelOverrides | None = None) -> ModelInfo:
+    """describe_model of a loaded onnx.ModelProto (path only names it in errors)."""
+    return describe_model(path, metadata_props(proto), onnx_value_shape(proto.graph.input[0]),
+                          [onnx_value_shape(o) for o in proto.graph.output], overrides)
+
+
 def describe_onnx_file(path: Path, overrides: ModelOverrides | None = None) -> ModelInfo:
     """describe_model of an ONNX file read with onnx (no runtime): for the tools that rewrite or build from it."""
     import onnx
 
     if not path.is_file():
         raise ModelLoadError(f"model not found: {path}")
-    proto = onnx.load(str(path), load_external_data=False)
-
-    def shape(value: Any) -> Shape:
-        return as_shape([d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim])
-
-    return describe_model(path, metadata_props(proto), shape(proto.graph.input[0]),
-                          [shape(o) for o in proto.graph.output], overrides)
-
-
-def has_free_input_size(path: Path) -> bool:
-    """Whether the model's input height and width are free (an any-size export)."""
-    import onnx
-
-    dims = onnx.load(str(path), load_external_data=False).graph.input[0].type.tensor_type.shape.dim
-    return len(dims) == 4 and any(not d.HasField("dim_value") for d in list(dims)[2:])
+    return describe_onnx_proto(path, onnx.load(str(path), load_external_data=False), overrides)
 
 
 def metadata_props(proto: Any) -> dict[str, str]:

@@ -26,10 +26,10 @@ from yolo_nano_ros.runtime.model_info import (
     QUANTIZATION_KEY,
     ModelOverrides,
     add_metadata_props,
-    describe_onnx_file,
+    describe_onnx_proto,
     has_dynamic_batch,
-    has_free_input_size,
     metadata_props,
+    onnx_value_shape,
     onnx_with_input_size,
     save_with_batch,
 )
@@ -63,8 +63,11 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
         raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {s.method!r}")
     if not s.model.is_file():
         raise ModelLoadError(f"model not found: {s.model}")
-    meta = read_metadata(s.model)
-    info = describe_onnx_file(s.model, s.overrides)
+    import onnx
+
+    proto = onnx.load(str(s.model), load_external_data=False)  # read once: metadata, layout, input shape
+    meta, info = metadata_props(proto), describe_onnx_proto(s.model, proto, s.overrides)
+    input_shape = onnx_value_shape(proto.graph.input[0])
     if QUANTIZATION_KEY in meta:
         raise ModelLoadError(f"{s.model} is already quantized ({meta[QUANTIZATION_KEY]})")
     if info.uint8_input:
@@ -85,7 +88,7 @@ def quantize_model(s: QuantizeSettings, log: Callable[[str], None] = print) -> P
         # batch axis back.
         dynamic = has_dynamic_batch(model)
         source = model
-        if has_free_input_size(model):
+        if len(input_shape) == 4 and None in input_shape[2:]:  # an any-size export
             source = Path(tmp) / "fixed_size.onnx"
             source.write_bytes(onnx_with_input_size(model, size))
         if dynamic:

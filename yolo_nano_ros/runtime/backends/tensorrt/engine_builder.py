@@ -24,9 +24,10 @@ from yolo_nano_ros.runtime.calibration import calibration_batches
 from yolo_nano_ros.runtime.model_info import (
     ModelInfo,
     ModelOverrides,
-    describe_onnx_file,
+    describe_onnx_proto,
     metadata_props,
     model_config,
+    onnx_value_shape,
     onnx_with_input_size,
 )
 from yolo_nano_ros.runtime.output_layouts import OutputLayout
@@ -119,10 +120,10 @@ def read_onnx_model(onnx_path: Path, overrides: ModelOverrides | None = None
     fixed-size graph, so its engine's info says square."""
     import onnx
 
-    info = describe_onnx_file(onnx_path, overrides)
     proto = onnx.load(str(onnx_path), load_external_data=False)
+    info = describe_onnx_proto(onnx_path, proto, overrides)
     config = model_config(onnx_path, metadata_props(proto)) if info.layout is OutputLayout.YOLO_NANO else {}
-    dims = tuple(d.dim_value if d.dim_value > 0 else -1 for d in proto.graph.input[0].type.tensor_type.shape.dim)
+    dims = tuple(-1 if d is None else d for d in onnx_value_shape(proto.graph.input[0]))
     return replace(info, rect_stride=0), config, dims
 
 
@@ -154,15 +155,13 @@ def build_engine(s: BuildSettings) -> Path:
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, s.workspace_mb << 20)
         inp = network.get_input(0)
         max_batch = 1
-        batch_axis = bool(input_dims) and input_dims[0] < 0
-        if batch_axis:
+        if input_dims and input_dims[0] < 0:  # batch axis: one profile for 1..max_batch frames per call
             max_batch = max(1, s.max_batch)
-        if batch_axis:  # one profile for 1..max_batch frames per call
             profile = builder.create_optimization_profile()
             one, most = trt.Dims([1, *input_dims[1:]]), trt.Dims([max_batch, *input_dims[1:]])
             profile.set_shape(inp.name, one, most, most)  # tuned for the full batch: N cameras at once
             config.add_optimization_profile(profile)
-        if not batch_axis and s.max_batch > 1:
+        elif s.max_batch > 1:
             print(f"{s.onnx.name} has a fixed batch of {input_dims[0] if input_dims else '?'}: building for one "
                   "frame per call (re-export it with `yolo-nano export X.onnx --dynamic-batch` to batch)", flush=True)
         if s.precision in (Precision.FP16, Precision.INT8):
