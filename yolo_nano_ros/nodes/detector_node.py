@@ -393,13 +393,14 @@ class DetectorNode(LifecycleNode):
                 self._error("publish", f"answer for {port.topics.label} not published: {type(exc).__name__}: "
                             f"{exc}", type(exc).__name__, port)
                 continue
-            now_ns = self.get_clock().now().nanoseconds
+            publish_ms = (time.perf_counter() - t0) * 1e3
+            stamp = stamp_ns(f.header)  # > 0: meaningful when the stamp is this clock's (same host, or synced)
+            now_ns = self.get_clock().now().nanoseconds if stamp > 0 else 0
             with self._count_lock:
-                for key, value in (*answer.stage_ms.items(), ("publish", (time.perf_counter() - t0) * 1e3)):
+                for key, value in (*answer.stage_ms.items(), ("publish", publish_ms)):
                     if key in self.latency:
                         self.latency[key].add(value)
-                stamp = stamp_ns(f.header)
-                if stamp > 0:  # meaningful when the stamp is this clock's (same host, or synchronised clocks)
+                if stamp > 0:
                     self.latency["transport"].add((f.frame.arrival_clock_ns - stamp) * 1e-6)
                     self.latency["end_to_end"].add((now_ns - stamp) * 1e-6)
 
