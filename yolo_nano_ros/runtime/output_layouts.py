@@ -24,10 +24,6 @@ class OutputLayout(str, Enum):
     ULTRALYTICS_DETECT = "ultralytics_detect"  # (N, 4+C, A): cx cy w h in input pixels, sigmoid'd scores; NMS needed
     ULTRALYTICS_END2END = "ultralytics_end2end"  # (N, D, 6): x1 y1 x2 y2 score class in input pixels; no NMS
 
-    @property
-    def needs_nms(self) -> bool:
-        return self is not OutputLayout.ULTRALYTICS_END2END
-
 
 LAYOUT_CHOICES = ("auto", *(layout.value for layout in OutputLayout))
 LAYOUT_SHAPES = {OutputLayout.YOLO_NANO: "3 x (N, A*(5+C), H, W)", OutputLayout.ULTRALYTICS_DETECT: "(N, 4+C, A)",
