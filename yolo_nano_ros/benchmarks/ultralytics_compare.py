@@ -76,10 +76,8 @@ def ours(model: Path, backend: str, images: list[Path]) -> dict[str, list[float]
     from yolo_nano_ros.runtime.detector import Detector
     from yolo_nano_ros.runtime.postprocess import PostprocessSettings
 
-    # Ultralytics' predict defaults (conf 0.25, IoU 0.7, 300) and all cores, as its runtimes take them; our
-    # default of no busy-waiting between calls (cpu_spin: false): the runtime's idle threads spinning on a
-    # 2-core machine took the cores from our pre- and post-processing (0.24 + 0.20 ms a frame, against 0.06 +
-    # 0.05 timed alone).
+    # Ultralytics' predict defaults (conf 0.25, IoU 0.7, 300) and all cores, as its runtimes take them, with the
+    # node's default of no busy-waiting between calls (cpu_spin: false; it made no measurable difference here).
     detector = Detector.from_path(model, backend, PostprocessSettings(0.25, 0.7, 300), log=lambda _m: None,
                                   cpu=CpuSettings(threads=0, spin=False))
     frames = [frame for frame in (cv2.imread(str(p)) for p in images) if frame is not None]
